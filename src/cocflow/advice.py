@@ -1,0 +1,154 @@
+"""What to do next: sentences a person can act on, derived from a decision."""
+
+from __future__ import annotations
+
+from cocflow.case import Case
+from cocflow.countries import UNITED_STATES, country_name
+from cocflow.decision import Decision, Segment
+from cocflow.rules.loader import RuleBook
+
+__all__ = ["next_actions"]
+
+PROFESSIONAL = "talk to a cross-border tax professional"
+
+
+def _when(segments: list[Segment]) -> str:
+    start = min(s.start for s in segments)
+    ends = [s.end for s in segments]
+    end = None if any(e is None for e in ends) else max(e for e in ends if e is not None)
+    return f"{start} to {end}" if end else f"from {start}"
+
+
+def _go(decision: Decision, case: Case, rules: RuleBook, today_after_start: bool) -> list[str]:
+    foreign = [s for s in decision.segments if s.country != UNITED_STATES]
+    country = foreign[0].country
+    start = min(s.start for s in foreign)
+    name = country_name(country)
+    actions = []
+    who = "Ask your employer to request" if case.kind == "employee" else "Request"
+    timing = (
+        f"now: the work began on {start}, and the request should ask for coverage from that date"
+        if today_after_start
+        else f"before the work starts on {start}"
+    )
+    actions.append(
+        f"{who} a U.S. certificate of coverage from SSA for the work in {name} "
+        f"({_when(foreign)}) {timing}."
+    )
+    if case.kind == "employee":
+        actions.append(
+            "Employees cannot use SSA's online certificate service themselves: the "
+            "employer requests it online, or by mail or fax."
+        )
+    for agreement in rules.for_country(country):
+        for extra in agreement.request_extras:
+            if case.kind in extra.applies_to:
+                actions.append(f"Include in the request: {extra.text}")
+        if agreement.us_certificate_use is not None:
+            use = agreement.us_certificate_use
+            verify = "" if use.confidence == "high" else " (verify for your case)"
+            actions.append(f"When it arrives: {use.value}{verify}")
+    if any(r.severity == "warning" for s in foreign for r in s.reasons):
+        actions.append(
+            "Read the warnings above and verify those points before relying on the exemption."
+        )
+    actions.append(
+        "Do not rely on the exemption until the certificate is issued, kept with the "
+        "request, and delivered to whoever asks for it."
+    )
+    return actions
+
+
+def _no_go(decision: Decision, case: Case, rules: RuleBook) -> list[str]:
+    actions: list[str] = []
+    for s in decision.segments:
+        if s.country == UNITED_STATES:
+            continue
+        name = country_name(s.country)
+        if s.coverage == "dual_risk":
+            actions.append(
+                f"Stop the certificate path for {name}: with no agreement in force, "
+                f"both countries may tax the same earnings; {PROFESSIONAL} before the "
+                f"work starts on {s.start}."
+            )
+        elif s.certificate == "none":
+            actions.append(
+                f"Stop the U.S. certificate path for {name}: the work is covered by "
+                f"{name}'s system through the local employer."
+            )
+        elif s.coverage == "foreign":
+            issuer = next(
+                (
+                    a.foreign_certificate_issuer
+                    for a in rules.for_country(s.country)
+                    if a.foreign_certificate_issuer is not None
+                ),
+                None,
+            )
+            source = f" (issued by: {issuer.value.rstrip('.')})" if issuer else ""
+            if case.kind == "self_employed":
+                actions.append(
+                    f"Stop the U.S. certificate path for {name}: {name} covers this "
+                    f"work. Get {name}'s certificate of coverage{source}, and attach "
+                    f"a copy to Schedule SE (Form 1040) each year to show the work is "
+                    f"exempt from U.S. self-employment tax."
+                )
+            else:
+                actions.append(
+                    f"Stop the U.S. certificate path for {name}: {name} covers this "
+                    f"work. The employer should get {name}'s certificate of "
+                    f"coverage{source} to stop U.S. Social Security withholding."
+                )
+    actions.append(
+        f"If the facts are not as stated, correct the case and screen again; "
+        f"otherwise {PROFESSIONAL}."
+    )
+    return list(dict.fromkeys(actions))
+
+
+def _pause(decision: Decision) -> list[str]:
+    actions = [f"Add {path} to the case file and screen again." for path in decision.missing_facts]
+    codes = {r.code for r in decision.all_reasons()}
+    if "MULTIPLE_WORK_COUNTRIES" in codes:
+        actions.append(
+            f"Work in several foreign countries needs an answer for each: {PROFESSIONAL} "
+            f"before requesting any certificate."
+        )
+    if codes & {
+        "RULE_UNVERIFIED",
+        "RULE_CONFLICTING",
+        "RULE_NOT_KNOWN_FOR_DATE",
+        "SUBDIVISION_DIFFERS",
+    }:
+        actions.append(
+            f"The rule that decides this is not settled in the sources: ask SSA's "
+            f"Office of International Programs or {PROFESSIONAL}."
+        )
+    if codes & {
+        "SE_RESIDENCE_NEITHER",
+        "SE_RESIDENCE_CHANGES",
+        "NATIONALITY_DUAL_ELECTION",
+        "EMP_EMPLOYER_THIRD_COUNTRY",
+        "REPEATED_POSTING_UNCLEAR",
+        "LIMIT_BOUNDARY_AMBIGUOUS",
+        "AGREEMENT_NOT_IN_FORCE_AT_START",
+        "AGREEMENT_NOT_YET_IN_FORCE",
+    }:
+        actions.append(f"Clarify the point above with {PROFESSIONAL} (or SSA) before filing.")
+    actions.append("Do not request a certificate or rely on an exemption until this is resolved.")
+    return actions
+
+
+def next_actions(decision: Decision, case: Case, rules: RuleBook) -> tuple[str, ...]:
+    """The steps to take after ``decision``, most urgent first."""
+    if decision.outcome == "not_needed":
+        return (
+            "Nothing to request: keep a record of where the work is performed, and screen "
+            "again if you will work abroad.",
+        )
+    if decision.outcome == "go":
+        foreign_start = min(s.start for s in decision.segments if s.country != UNITED_STATES)
+        return tuple(_go(decision, case, rules, decision.as_of >= foreign_start))
+    if decision.outcome == "no_go":
+        return tuple(_no_go(decision, case, rules))
+    return tuple(_pause(decision))

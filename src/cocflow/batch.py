@@ -1,0 +1,402 @@
+"""Batch screening of an advisor's roster: one CSV row per engagement, one decision per client.
+
+Rows are validated without stopping: every bad row goes to the errors file with its line
+number, and a client with any bad row is not screened at all (a missing engagement could turn
+a pause into a go). Both output files are written to a temporary file and renamed into place,
+so a reader never sees a half-written file. The columns are documented in ``docs/batch.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cocflow.case import Case, Engagement, Residence
+from cocflow.countries import normalize_country
+from cocflow.decision import Decision
+from cocflow.errors import InputError, Problem
+from cocflow.isodate import parse_iso_date
+from cocflow.rules.loader import RuleBook
+from cocflow.screening import screen
+
+__all__ = [
+    "DECISION_COLUMNS",
+    "ERROR_COLUMNS",
+    "ROSTER_COLUMNS",
+    "BatchSummary",
+    "RowError",
+    "parse_roster",
+    "screen_roster",
+    "screen_roster_file",
+]
+
+ROSTER_COLUMNS = (
+    "client_id",
+    "kind",
+    "country",
+    "start",
+    "end",
+    "region",
+    "residence_country",
+    "citizenship",
+    "employer_name",
+    "employer_country",
+    "employer_hired",
+    "business_operating_since",
+    "statements",
+    "client_name",
+    "client_country",
+    "description",
+)
+REQUIRED = ("client_id", "kind", "country", "start")
+PER_CLIENT = (
+    "kind",
+    "citizenship",
+    "employer_name",
+    "employer_country",
+    "employer_hired",
+    "business_operating_since",
+    "statements",
+)
+DECISION_COLUMNS = (
+    "client_id",
+    "outcome",
+    "work_countries",
+    "country_covered",
+    "us_coverage_assigned",
+    "request_now",
+    "reason_codes",
+    "missing_facts",
+    "go_if",
+    "next_action",
+    "as_of",
+    "rules_version",
+)
+ERROR_COLUMNS = ("line", "client_id", "column", "code", "message", "fix")
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    line: int
+    client_id: str
+    problem: Problem
+
+
+@dataclass(slots=True)
+class _Client:
+    first_line: int
+    shared: dict[str, str]
+    engagements: list[Engagement] = field(default_factory=list)
+    residence: list[Residence] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSummary:
+    rows: int
+    clients: int
+    outcomes: dict[str, int]
+    bad_rows: int
+    skipped_clients: int
+
+
+def _date(value: str, column: str) -> date:
+    try:
+        return parse_iso_date(value)
+    except ValueError as exc:
+        raise _Bad(column, "BAD_DATE", f"{exc}.", "write the date as YYYY-MM-DD.") from None
+
+
+def _country(value: str, column: str) -> str:
+    try:
+        return normalize_country(value)
+    except ValueError as exc:
+        raise _Bad(
+            column, "BAD_COUNTRY", f"{exc}.", "use an ISO 3166-1 alpha-2 code such as PT."
+        ) from None
+
+
+class _Bad(Exception):
+    def __init__(self, column: str, code: str, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.problem = Problem(column, code, message, fix)
+
+
+def _statements(text: str) -> dict[str, bool]:
+    result: dict[str, bool] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        key, sep, value = part.partition("=")
+        answer = {"yes": True, "true": True, "no": False, "false": False}.get(value.strip().lower())
+        if not sep or answer is None or not key.strip():
+            raise _Bad(
+                "statements",
+                "BAD_STATEMENT",
+                f"'{part}' is not written as id=yes or id=no.",
+                "separate statements with ';', e.g. private_health_insurance=yes.",
+            )
+        result[key.strip()] = answer
+    return result
+
+
+def _engagement(row: dict[str, str]) -> tuple[Engagement, Residence | None]:
+    for column in REQUIRED:
+        if not row.get(column, "").strip():
+            raise _Bad(column, "REQUIRED", f"{column} is empty.", f"fill in {column}.")
+    if row["kind"].strip() not in ("self_employed", "employee"):
+        raise _Bad(
+            "kind",
+            "NOT_ALLOWED",
+            f"'{row['kind']}' is not a kind of worker.",
+            "use self_employed or employee.",
+        )
+    start = _date(row["start"].strip(), "start")
+    end_text = row.get("end", "").strip()
+    end = _date(end_text, "end") if end_text else None
+    if end is not None and end < start:
+        raise _Bad(
+            "end",
+            "DATES_OUT_OF_ORDER",
+            f"end ({end}) is before start ({start}).",
+            "correct the date that is wrong.",
+        )
+    client_country = row.get("client_country", "").strip()
+    engagement = Engagement(
+        country=_country(row["country"], "country"),
+        start=start,
+        end=end,
+        region=row.get("region", "").strip().upper() or None,
+        client_name=row.get("client_name", "").strip() or None,
+        client_country=_country(client_country, "client_country") if client_country else None,
+        description=row.get("description", "").strip() or None,
+    )
+    home = row.get("residence_country", "").strip()
+    residence = Residence(_country(home, "residence_country"), start, end) if home else None
+    return engagement, residence
+
+
+def _shared(row: dict[str, str]) -> dict[str, str]:
+    return {c: row.get(c, "").strip() for c in PER_CLIENT}
+
+
+def _case(client: _Client) -> Case:
+    s = client.shared
+    kind = s["kind"]
+    employee = kind == "employee"
+    if employee and not s["employer_country"]:
+        raise _Bad(
+            "employer_country",
+            "REQUIRED",
+            "an employee's row needs the employer's country.",
+            "fill in employer_country (and employer_hired).",
+        )
+    return Case(
+        kind="employee" if employee else "self_employed",
+        engagements=tuple(client.engagements),
+        residence=tuple(client.residence),
+        citizenship=tuple(
+            _country(c, "citizenship") for c in s["citizenship"].split(";") if c.strip()
+        )
+        or None,
+        statements=_statements(s["statements"]),
+        employer_name=s["employer_name"] or None,
+        employer_country=_country(s["employer_country"], "employer_country")
+        if s["employer_country"]
+        else None,
+        employer_hired=_date(s["employer_hired"], "employer_hired")
+        if s["employer_hired"]
+        else None,
+        business_operating_since=_date(s["business_operating_since"], "business_operating_since")
+        if s["business_operating_since"]
+        else None,
+    )
+
+
+def parse_roster(
+    rows: Iterable[dict[str, str]], header: Iterable[str]
+) -> tuple[dict[str, Case], list[RowError], int]:
+    """Group roster rows into cases; return the cases, the row errors and the row count."""
+    unknown = [c for c in header if c not in ROSTER_COLUMNS]
+    missing = [c for c in REQUIRED if c not in header]
+    if unknown or missing:
+        problems = [
+            Problem(
+                c,
+                "UNKNOWN_COLUMN",
+                f"'{c}' is not a roster column.",
+                "rename or remove it (see docs/batch.md).",
+            )
+            for c in unknown
+        ]
+        problems += [
+            Problem(c, "MISSING_COLUMN", f"the roster has no '{c}' column.", "add the column.")
+            for c in missing
+        ]
+        raise InputError(problems)
+    clients: dict[str, _Client] = {}
+    errors: list[RowError] = []
+    bad_clients: set[str] = set()
+    count = 0
+    for line, row in enumerate(rows, start=2):
+        count += 1
+        client_id = (row.get("client_id") or "").strip()
+        try:
+            if None in row:
+                raise _Bad(
+                    "",
+                    "TOO_MANY_FIELDS",
+                    "the row has more fields than the header.",
+                    "quote values that contain commas.",
+                )
+            engagement, residence = _engagement(row)
+            shared = _shared(row)
+            client = clients.get(client_id)
+            if client is None:
+                client = clients[client_id] = _Client(line, shared)
+            else:
+                for column in PER_CLIENT:
+                    if shared[column] != client.shared[column]:
+                        raise _Bad(
+                            column,
+                            "CLIENT_FIELDS_DIFFER",
+                            f"{column} differs from line {client.first_line} for the same client.",
+                            "give every row of a client the same value.",
+                        )
+            client.engagements.append(engagement)
+            if residence is not None:
+                client.residence.append(residence)
+        except _Bad as bad:
+            errors.append(RowError(line, client_id, bad.problem))
+            bad_clients.add(client_id)
+    cases: dict[str, Case] = {}
+    for client_id, client in clients.items():
+        if client_id in bad_clients:
+            continue
+        try:
+            cases[client_id] = _case(client)
+        except _Bad as bad:
+            errors.append(RowError(client.first_line, client_id, bad.problem))
+    return cases, errors, count
+
+
+def _cell(value: bool | None) -> str:
+    return "" if value is None else str(value).lower()
+
+
+def decision_row(client_id: str, d: Decision) -> list[str]:
+    countries = sorted({s.country for s in d.segments})
+    codes = dict.fromkeys(r.code for r in d.all_reasons())
+    return [
+        client_id,
+        d.outcome,
+        ";".join(countries),
+        _cell(d.country_covered),
+        _cell(d.us_coverage_assigned),
+        _cell(d.request_now),
+        ";".join(codes),
+        ";".join(d.missing_facts),
+        " | ".join(d.go_if),
+        d.next_actions[0] if d.next_actions else "",
+        d.as_of.isoformat(),
+        d.rules_version,
+    ]
+
+
+def screen_roster(
+    cases: dict[str, Case], rules: RuleBook, as_of: date, tick: Callable[[int], None] | None = None
+) -> Iterator[tuple[str, Decision]]:
+    for client_id, case in cases.items():
+        yield client_id, screen(case, rules, as_of)
+        if tick:
+            tick(len(case.engagements))
+
+
+def _atomic_write(path: Path, write: Callable[[Any], None]) -> None:
+    """Write a CSV through ``write(file)`` into a temporary file, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_roster(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(
+            [Problem("", "NO_SUCH_FILE", "the roster does not exist.", "check the path.")],
+            str(path),
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            [
+                Problem(
+                    "", "UNREADABLE", f"the roster cannot be read ({exc}).", "save it as UTF-8 CSV."
+                )
+            ],
+            str(path),
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in reader.fieldnames or []]
+    reader.fieldnames = header
+    return header, list(reader)
+
+
+def screen_roster_file(
+    roster: Path,
+    out: Path,
+    errors_path: Path,
+    rules: RuleBook,
+    as_of: date,
+    *,
+    progress: bool = False,
+) -> BatchSummary:
+    """Screen ``roster`` into ``out`` (decisions) and ``errors_path`` (bad rows)."""
+    header, rows = _read_roster(roster)
+    try:
+        cases, errors, count = parse_roster(rows, header)
+    except InputError as exc:
+        raise InputError(exc.problems, str(roster)) from None
+    results: list[tuple[str, Decision]] = []
+    if progress:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("Screening", total=sum(len(c.engagements) for c in cases.values()))
+            results = list(screen_roster(cases, rules, as_of, lambda n: bar.advance(task, n)))
+    else:
+        results = list(screen_roster(cases, rules, as_of))
+
+    def write_decisions(handle: Any) -> None:
+        writer = csv.writer(handle)
+        writer.writerow(DECISION_COLUMNS)
+        writer.writerows(decision_row(cid, d) for cid, d in results)
+
+    def write_errors(handle: Any) -> None:
+        writer = csv.writer(handle)
+        writer.writerow(ERROR_COLUMNS)
+        for e in errors:
+            p = e.problem
+            writer.writerow([e.line, e.client_id, p.path, p.code, p.message, p.fix])
+
+    _atomic_write(out, write_decisions)
+    if errors:
+        _atomic_write(errors_path, write_errors)
+    else:
+        errors_path.unlink(missing_ok=True)
+    skipped = len({e.client_id for e in errors})
+    outcomes: Counter[str] = Counter(d.outcome for _, d in results)
+    return BatchSummary(count, len(results), dict(outcomes), len(errors), skipped)

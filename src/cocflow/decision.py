@@ -1,0 +1,103 @@
+"""A screening decision and its JSON form (contract section 2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+__all__ = ["Certificate", "Coverage", "Decision", "Outcome", "Reason", "Segment", "Severity"]
+
+Outcome = Literal["go", "no_go", "pause", "not_needed"]
+Coverage = Literal["us", "foreign", "dual_risk", "undetermined"]
+Certificate = Literal["us", "foreign", "none", "undetermined"]
+Severity = Literal["decisive", "warning", "info"]
+
+DECISION_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why: a stable code, a sentence for a person, and the sources of the rule applied."""
+
+    code: str
+    text: str
+    sources: tuple[str, ...]
+    severity: Severity = "decisive"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "text": self.text,
+            "sources": list(self.sources),
+            "severity": self.severity,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """The decision for one engagement."""
+
+    country: str
+    start: date
+    end: date | None
+    agreement_country: bool
+    agreement_in_force: bool
+    coverage: Coverage
+    certificate: Certificate
+    reasons: tuple[Reason, ...]
+    agreement: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "country": self.country,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat() if self.end else None,
+            "agreement_country": self.agreement_country,
+            "agreement_in_force": self.agreement_in_force,
+            "coverage": self.coverage,
+            "certificate": self.certificate,
+            "reasons": [r.as_dict() for r in self.reasons],
+            "agreement": self.agreement,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The answer for a whole case."""
+
+    as_of: date
+    outcome: Outcome
+    country_covered: bool | None
+    us_coverage_assigned: bool | None
+    segments: tuple[Segment, ...]
+    reasons: tuple[Reason, ...]
+    next_actions: tuple[str, ...]
+    missing_facts: tuple[str, ...]
+    rules_version: str
+    go_if: tuple[str, ...] = ()
+
+    @property
+    def request_now(self) -> bool:
+        return self.outcome == "go"
+
+    def all_reasons(self) -> tuple[Reason, ...]:
+        return self.reasons + tuple(r for s in self.segments for r in s.reasons)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cocflow_decision": DECISION_FORMAT,
+            "as_of": self.as_of.isoformat(),
+            "outcome": self.outcome,
+            "checks": {
+                "country_covered": self.country_covered,
+                "us_coverage_assigned": self.us_coverage_assigned,
+                "request_now": self.request_now,
+            },
+            "segments": [s.as_dict() for s in self.segments],
+            "reasons": [r.as_dict() for r in self.reasons],
+            "next_actions": list(self.next_actions),
+            "missing_facts": list(self.missing_facts),
+            "go_if": list(self.go_if),
+            "rules_version": self.rules_version,
+        }

@@ -1,0 +1,123 @@
+"""Load and validate the rules data.
+
+Every problem is a :class:`~cocflow.errors.RulesError` naming the file and the key
+(``employee[0].limit_months``): unknown keys, duplicate keys, bad dates, missing sources.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from cocflow.errors import RulesError
+from cocflow.rules.model import Agreement, Network
+from cocflow.yamlio import DuplicateKeyError, load_yaml
+
+__all__ = ["RuleBook", "default_rules_dir", "load_agreement_file", "load_rules"]
+
+NETWORK_FILE = "network.yaml"
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """All agreements, indexed by work country, with the data version they came from."""
+
+    agreements: Mapping[str, Agreement]
+    network: Network
+    version: str
+    by_country: Mapping[str, tuple[Agreement, ...]] = field(default_factory=dict)
+
+    def for_country(self, country: str) -> tuple[Agreement, ...]:
+        """The arrangements for work in ``country``: the national one first."""
+        return self.by_country.get(country, ())
+
+    def oldest_verification(self, agreement: Agreement) -> date:
+        dates = [e.last_verified for e in (*agreement.employee, *agreement.self_employed)]
+        if agreement.entry_into_force is not None:
+            dates.append(agreement.entry_into_force.last_verified)
+        return min(dates) if dates else date.min
+
+
+def default_rules_dir() -> Path:
+    return Path(str(resources.files("cocflow.rules") / "data"))
+
+
+def _key_path(loc: Iterable[int | str]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling against docs/rules.md)"
+    if kind == "missing":
+        return "required key is missing"
+    msg = str(err.get("msg", "invalid value"))
+    return msg.removeprefix("Value error, ")
+
+
+def _parse(path: Path, model: type[Agreement] | type[Network]) -> Any:
+    try:
+        raw = load_yaml(path.read_text(encoding="utf-8"))
+    except DuplicateKeyError as exc:
+        raise RulesError(path.name, exc.key, f"duplicate key (line {exc.line})") from None
+    except Exception as exc:  # yaml.YAMLError and decoding errors
+        raise RulesError(path.name, "(file)", f"not readable YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise RulesError(path.name, "(top level)", "the file must hold a mapping")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        # Pydantic reports model-level checks with an empty location.
+        raise RulesError(path.name, _key_path(first["loc"]), _message(first)) from None
+
+
+def load_rules(directory: Path | None = None) -> RuleBook:
+    """Read every ``*.yaml`` in ``directory`` (default: the shipped data)."""
+    directory = directory or default_rules_dir()
+    network_path = directory / NETWORK_FILE
+    if not network_path.is_file():
+        raise RulesError(NETWORK_FILE, "(file)", f"missing from {directory}")
+    digest = hashlib.sha256()
+    agreements: dict[str, Agreement] = {}
+    network: Network | None = None
+    for path in sorted(directory.glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        if path.name == NETWORK_FILE:
+            network = _parse(path, Network)
+            continue
+        agreement: Agreement = _parse(path, Agreement)
+        if path.stem.upper() != agreement.id:
+            raise RulesError(path.name, "id", f"'{agreement.id}' does not match the file name")
+        agreements[agreement.id] = agreement
+    assert network is not None
+    by_country: dict[str, list[Agreement]] = {}
+    for agreement in agreements.values():
+        by_country.setdefault(agreement.country, []).append(agreement)
+    ordered = {
+        c: tuple(sorted(a, key=lambda x: x.subdivision or "")) for c, a in by_country.items()
+    }
+    version = f"{network.version}+{digest.hexdigest()[:12]}"
+    return RuleBook(agreements, network, version, ordered)
+
+
+def load_agreement_file(path: Path) -> Agreement:
+    """Validate one agreement file on its own (for editors of the data)."""
+    agreement: Agreement = _parse(path, Agreement)
+    if path.stem.upper() != agreement.id:
+        raise RulesError(path.name, "id", f"'{agreement.id}' does not match the file name")
+    return agreement

@@ -1,0 +1,51 @@
+"""The scenario tables in tests/scenarios/: input and expected decision side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cocflow.casefile import parse_case
+from cocflow.isodate import parse_iso_date
+from cocflow.rules.loader import RuleBook
+from cocflow.screening import screen
+from cocflow.yamlio import load_yaml
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+
+
+def _load() -> list[Any]:
+    params = []
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        doc = load_yaml(path.read_text(encoding="utf-8"))
+        for item in doc["scenarios"]:
+            params.append(pytest.param(doc["agreement"], item, id=f"{path.stem}: {item['name']}"))
+    return params
+
+
+ALL = _load()
+
+
+def test_every_agreement_has_scenarios(rules: RuleBook) -> None:
+    covered = {p.values[0] for p in ALL}
+    assert set(rules.agreements) <= covered
+
+
+@pytest.mark.parametrize(("agreement", "scenario"), ALL)
+def test_scenario(agreement: str, scenario: dict[str, Any], rules: RuleBook) -> None:
+    assert scenario.get("source", "").startswith("http"), "every scenario cites its source"
+    case = parse_case(scenario["case"]).to_case()
+    decision = screen(case, rules, parse_iso_date(scenario["as_of"]))
+    expect = scenario["expect"]
+    explain = f"{decision.outcome}: {[r.code for r in decision.all_reasons()]}"
+    assert decision.outcome == expect["outcome"], explain
+    for segment, wanted in zip(decision.segments, expect.get("segments", []), strict=False):
+        got = segment.as_dict()
+        assert {k: got[k] for k in wanted} == wanted, explain
+    codes = {r.code for r in decision.all_reasons()}
+    missing_codes = set(expect.get("reasons", [])) - codes
+    assert not missing_codes, explain
+    if "missing_facts" in expect:
+        assert list(decision.missing_facts) == expect["missing_facts"], explain
