@@ -2,14 +2,14 @@
 
 Each candidate change is applied to a copy of the case and screened again; only the changes
 that really produce a ``go`` are reported. Nothing here knows a country's rules: a shorter
-stay is found by searching the end date, so every limit in the data is honoured as written.
+stay ends on the last day the engine found the segment's limit to allow.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 
 from cocflow.case import Case, Residence
 from cocflow.countries import UNITED_STATES, country_name
@@ -20,7 +20,6 @@ from cocflow.rules.loader import RuleBook
 
 __all__ = ["go_if"]
 
-SEARCH_SPAN = timedelta(days=366 * 30)
 _LENGTH_CODES = frozenset(
     {
         "EMP_DETACHED_OVER_LIMIT",
@@ -41,21 +40,6 @@ def _with_end(case: Case, index: int, end: date) -> Case:
     engagements = list(case.engagements)
     engagements[index] = replace(engagements[index], end=end)
     return replace(case, engagements=tuple(engagements))
-
-
-def _latest_end(case: Case, index: int, rules: RuleBook, as_of: date) -> date | None:
-    """The latest end date for engagement ``index`` that still gives a ``go``."""
-    e = case.engagements[index]
-    low, high = e.start, (e.end or e.start + SEARCH_SPAN)
-    if not _is_go(_with_end(case, index, low), rules, as_of):
-        return None
-    while low < high:  # invariant: low gives go
-        mid = date.fromordinal(low.toordinal() + (high.toordinal() - low.toordinal() + 1) // 2)
-        if _is_go(_with_end(case, index, mid), rules, as_of):
-            low = mid
-        else:
-            high = mid - ONE_DAY
-    return low
 
 
 def _months_phrase(start: date, end: date) -> str:
@@ -114,10 +98,10 @@ def go_if(case: Case, decision: Decision, rules: RuleBook, as_of: date) -> tuple
         if _is_go(changed, rules, as_of)
     ]
     for index, segment in enumerate(decision.segments):
-        if not {r.code for r in segment.reasons} & _LENGTH_CODES:
+        latest = segment.limit_last_day
+        if latest is None or not {r.code for r in segment.reasons} & _LENGTH_CODES:
             continue
-        latest = _latest_end(case, index, rules, as_of)
-        if latest is not None:
+        if latest >= segment.start and _is_go(_with_end(case, index, latest), rules, as_of):
             where = country_name(segment.country)
             found.append(
                 f"if the stay in {where} ended on or before {latest}"

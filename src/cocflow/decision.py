@@ -47,6 +47,7 @@ class Segment:
     certificate: Certificate
     reasons: tuple[Reason, ...]
     agreement: str | None = None
+    limit_last_day: date | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +60,7 @@ class Segment:
             "certificate": self.certificate,
             "reasons": [r.as_dict() for r in self.reasons],
             "agreement": self.agreement,
+            "limit_last_day": self.limit_last_day.isoformat() if self.limit_last_day else None,
         }
 
 

@@ -14,10 +14,10 @@ from datetime import date, timedelta
 
 from cocflow.case import Case, Engagement
 from cocflow.countries import UNITED_STATES, country_name
-from cocflow.dates import ONE_DAY, Fit, add_months, fit_within
+from cocflow.dates import ONE_DAY, Fit, add_months, fit_within, limit_window
 from cocflow.decision import Certificate, Coverage, Decision, Outcome, Reason, Segment
 from cocflow.rules.loader import RuleBook
-from cocflow.rules.model import DECIDING_CONFIDENCE, Agreement, RuleEntry, RuleSpec, Source
+from cocflow.rules.model import DECIDING_CONFIDENCE, Agreement, RuleEntry, RuleSpec
 
 __all__ = ["STALE_AFTER", "decide"]
 
@@ -30,10 +30,9 @@ class _Finding:
     certificate: Certificate
     reasons: list[Reason] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    limit_last_day: date | None = None
 
 
-def _urls(sources: tuple[Source, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(s.url for s in sources))
 
 
 def _d(day: date | None) -> str:
@@ -54,7 +53,7 @@ def _us(code: str, text: str, sources: tuple[str, ...]) -> _Finding:
     return _Finding("us", "us", [Reason(code, text, sources)])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Stay:
     """What a rule needs to know about one engagement."""
 
@@ -65,6 +64,7 @@ class _Stay:
     posting_start: date  # first day of the posting this stay belongs to
     combined: bool  # earlier stays in the same country count with this one
     unclear_with: date | None  # start of earlier stays that may add up (no rule says)
+    limit_last_day: date | None = None  # set by _limit: the last day a stay may end within it
 
     @property
     def where(self) -> str:
@@ -83,6 +83,9 @@ def _limit(
     assert months is not None
     eif = stay.agreement.entry_into_force
     first_day = max(stay.posting_start, eif.value) if eif else stay.posting_start
+    last_day = limit_window(stay.unclear_with or first_day, months)[0]
+    if stay.limit_last_day is None or last_day < stay.limit_last_day:
+        stay.limit_last_day = last_day
     if e.end is None:
         return _undetermined(
             open_ended,
@@ -365,7 +368,7 @@ def _apply(stay: _Stay, spec: RuleSpec, src: tuple[str, ...]) -> _Finding:
 
 
 def _apply_entry(stay: _Stay, entry: RuleEntry, as_of: date) -> _Finding:
-    src = _urls(entry.sources)
+    src = entry.urls
     if entry.confidence in ("low", "unverified"):
         return _undetermined(
             "RULE_UNVERIFIED",
@@ -374,7 +377,7 @@ def _apply_entry(stay: _Stay, entry: RuleEntry, as_of: date) -> _Finding:
             src,
         )
     if entry.confidence == "conflicting":
-        found = [_apply(stay, r, _urls(r.sources)) for r in entry.readings]
+        found = [_apply(stay, r, r.urls) for r in entry.readings]
         outcomes = {(f.coverage, f.certificate) for f in found}
         if len(outcomes) == 1 and found[0].coverage != "undetermined":
             result = found[0]
@@ -481,7 +484,7 @@ def _judge(index: int, case: Case, agreement: Agreement, as_of: date) -> tuple[_
                     "AGREEMENT_SIGNED_NOT_IN_FORCE",
                     f"An agreement with {name} was signed but is not in "
                     f"force: it gives no coverage, and both countries may tax the same earnings.",
-                    _urls(agreement.signed.sources) if agreement.signed else (),
+                    agreement.signed.urls if agreement.signed else (),
                 )
             ],
         ), False
@@ -490,7 +493,7 @@ def _judge(index: int, case: Case, agreement: Agreement, as_of: date) -> tuple[_
         return _undetermined(
             "RULE_UNVERIFIED",
             f"The date the agreement with {name} took effect is not confirmed.",
-            _urls(eif.sources),
+            eif.urls,
         ), False
     if e.start < eif.value:
         if e.end is not None and e.end < eif.value:
@@ -502,14 +505,14 @@ def _judge(index: int, case: Case, agreement: Agreement, as_of: date) -> tuple[_
                         "AGREEMENT_NOT_IN_FORCE_AT_START",
                         f"The work ends before the agreement with "
                         f"{name} took effect on {eif.value}.",
-                        _urls(eif.sources),
+                        eif.urls,
                     )
                 ],
             ), False
         return _undetermined(
             "AGREEMENT_NOT_IN_FORCE_AT_START",
             f"The work starts before the agreement with {name} takes effect on {eif.value}.",
-            _urls(eif.sources),
+            eif.urls,
         ), False
     timeline = agreement.employee if case.kind == "employee" else agreement.self_employed
     entry = _entry_on(timeline, e.start)
@@ -517,18 +520,19 @@ def _judge(index: int, case: Case, agreement: Agreement, as_of: date) -> tuple[_
         return _undetermined(
             "RULE_NOT_KNOWN_FOR_DATE",
             f"No rule of the agreement with {name} is recorded for {e.start}.",
-            _urls(eif.sources),
+            eif.urls,
         ), True
     posting_start, combined, unclear = _posting(index, case, agreement, e.start)
     stay = _Stay(index, e, case, agreement, posting_start, combined, unclear)
     finding = _apply_entry(stay, entry, as_of)
+    finding.limit_last_day = stay.limit_last_day
     if combined:
         finding.reasons.append(
             Reason(
                 "REPEATED_POSTING_COMBINED",
                 f"Earlier stays in {stay.where} count with this one: "
                 f"the posting is counted from {posting_start}.",
-                _urls(entry.sources),
+                entry.urls,
                 "info",
             )
         )
@@ -539,7 +543,7 @@ def _judge(index: int, case: Case, agreement: Agreement, as_of: date) -> tuple[_
                     "LATER_AGREEMENT_SIGNED",
                     f"A new agreement with {name} was signed on "
                     f"{later.signed} and is not yet in force; the rules may change when it is.",
-                    _urls(later.sources),
+                    later.urls,
                     "warning",
                 )
             )
@@ -555,8 +559,10 @@ def _combine(
     reasons = [r for f in findings for r in f.reasons]
     missing = [m for f in findings for m in f.missing]
     kinds = {(f.coverage, f.certificate) for f in findings}
+    limits = [f.limit_last_day for f in findings if f.limit_last_day is not None]
+    last_day = min(limits) if limits else None
     if len(kinds) == 1:
-        return _Finding(findings[0].coverage, findings[0].certificate, reasons, missing)
+        return _Finding(findings[0].coverage, findings[0].certificate, reasons, missing, last_day)
     if any(f.coverage == "undetermined" for f in findings):
         return _Finding("undetermined", "undetermined", reasons, missing)
     names = " and ".join(a.name for a, _, _ in results)
@@ -588,7 +594,7 @@ def _client_note(e: Engagement, sources: tuple[str, ...]) -> Reason | None:
 
 def _segment(index: int, case: Case, rules: RuleBook, as_of: date) -> tuple[Segment, list[str]]:
     e = case.engagements[index]
-    network_src = _urls(rules.network.agreements_list)
+    network_src = rules.network.urls
     extra = _client_note(e, network_src)
     if e.country == UNITED_STATES:
         reasons = [
@@ -649,6 +655,7 @@ def _segment(index: int, case: Case, rules: RuleBook, as_of: date) -> tuple[Segm
         finding.certificate,
         tuple(finding.reasons),
         ids,
+        finding.limit_last_day,
     ), finding.missing
 
 
@@ -664,7 +671,7 @@ def decide(case: Case, rules: RuleBook, as_of: date) -> Decision:
         segments.append(segment)
         missing.extend(gaps)
     foreign = [s for s in segments if s.country != UNITED_STATES]
-    network_src = _urls(rules.network.agreements_list)
+    network_src = rules.network.urls
     reasons: list[Reason] = []
     outcome: Outcome
     countries = sorted({s.country for s in foreign})
@@ -734,7 +741,7 @@ def _not_yet_in_force(
                         f"The agreement with "
                         f"{agreement.name} takes effect on {eif.value}: no "
                         f"certificate can be requested before then.",
-                        _urls(eif.sources),
+                        eif.urls,
                     )
                 )
                 return "pause"

@@ -10,6 +10,7 @@ the sources give; the engine decides only when every reading gives the same answ
 from __future__ import annotations
 
 from datetime import date
+from functools import cached_property
 from itertools import pairwise
 from typing import Literal
 
@@ -57,6 +58,11 @@ class _Sourced(_Model):
     confidence: Confidence
     sources: tuple[Source, ...] = Field(min_length=1)
     note: str | None = None
+
+    @cached_property
+    def urls(self) -> tuple[str, ...]:
+        """The source URLs, each once, in order."""
+        return tuple(dict.fromkeys(s.url for s in self.sources))
 
     @property
     def last_verified(self) -> date:
@@ -111,6 +117,11 @@ class RuleSpec(_Model):
     conditions: tuple[Condition, ...] = ()
     sources: tuple[Source, ...] = ()
 
+    @cached_property
+    def urls(self) -> tuple[str, ...]:
+        """The source URLs, each once, in order."""
+        return tuple(dict.fromkeys(s.url for s in self.sources))
+
     @model_validator(mode="after")
     def _parameters_fit_rule(self) -> RuleSpec:
         needs_limit = self.rule in ("detachment", "territorial_with_transfer")
@@ -153,26 +164,20 @@ class RuleEntry(RuleSpec):
         return max(s.verified for s in self.sources)
 
 
-class RequestExtra(_Model):
+class RequestExtra(_Sourced):
     """An item a U.S. certificate request needs under this agreement only."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     applies_to: tuple[WorkerKind, ...] = Field(min_length=1)
     text: str = Field(min_length=1)
-    confidence: Confidence
-    sources: tuple[Source, ...] = Field(min_length=1)
-    note: str | None = None
 
 
-class LaterAgreement(_Model):
+class LaterAgreement(_Sourced):
     """A replacement agreement signed after the one in force."""
 
     signed: IsoDate
     status: Literal["signed_not_in_force", "in_force"]
     entry_into_force: IsoDate | None = None
-    confidence: Confidence
-    sources: tuple[Source, ...] = Field(min_length=1)
-    note: str | None = None
 
 
 class Agreement(_Model):
@@ -226,3 +231,7 @@ class Network(_Model):
     version: str = Field(min_length=1)
     agreements_list: tuple[Source, ...] = Field(min_length=1)
     note: str | None = None
+
+    @cached_property
+    def urls(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.url for s in self.agreements_list))
