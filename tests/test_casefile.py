@@ -1,0 +1,126 @@
+"""Case files: every problem named by its path, with what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cocflow.casefile import load_case, parse_case
+from cocflow.errors import InputError
+
+BASE: dict[str, Any] = {
+    "cocflow_case": 1,
+    "worker": {"kind": "self_employed", "residence": [{"country": "US", "from": "2020-01-01"}]},
+    "engagements": [{"country": "PT", "start": "2027-01-15", "end": "2027-12-31"}],
+}
+
+
+def _problems(data: Any) -> list[tuple[str, str]]:
+    with pytest.raises(InputError) as caught:
+        parse_case(data)
+    return [(p.path, p.code) for p in caught.value.problems]
+
+
+def _with(path: str, value: Any) -> dict[str, Any]:
+    data = json.loads(json.dumps(BASE))
+    node: Any = data
+    parts = path.split(".")
+    for part in parts[:-1]:
+        node = node[int(part)] if part.isdigit() else node[part]
+    node[parts[-1]] = value
+    return data
+
+
+def test_base_case_is_valid() -> None:
+    case = parse_case(BASE).to_case()
+    assert case.engagements[0].country == "PT"
+    assert case.residence[0].end is None
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("engagements.0.end", "2027-02-30", ("engagements[0].end", "BAD_DATE")),
+        ("engagements.0.end", "31/12/2027", ("engagements[0].end", "BAD_DATE")),
+        ("engagements.0.end", "2026-01-01", ("engagements[0]", "DATES_OUT_OF_ORDER")),
+        ("engagements.0.country", "XX", ("engagements[0].country", "BAD_COUNTRY")),
+        ("engagements.0.country", "UK", ("engagements[0].country", "BAD_COUNTRY")),
+        ("engagements.0.clinet", {}, ("engagements[0].clinet", "UNKNOWN_KEY")),
+        ("worker.kind", "freelancer", ("worker.kind", "NOT_ALLOWED")),
+        ("worker.residence", [], ("worker.residence", "EMPTY_LIST")),
+        ("engagements", [], ("engagements", "EMPTY_LIST")),
+        ("cocflow_case", 2, ("cocflow_case", "NOT_ALLOWED")),
+        ("worker.residence.0.to", "2019-01-01", ("worker.residence[0]", "DATES_OUT_OF_ORDER")),
+        ("employer", {"name": "Acme", "country": "US"}, ("employer", "EMPLOYER_NOT_ALLOWED")),
+    ],
+)
+def test_bad_value_is_named_by_path(path: str, value: Any, expected: tuple[str, str]) -> None:
+    assert expected in _problems(_with(path, value))
+
+
+def test_employee_needs_an_employer() -> None:
+    assert ("employer", "EMPLOYER_REQUIRED") in _problems(_with("worker.kind", "employee"))
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    data = _with("engagements.0.country", "XX")
+    data["worker"]["residence"][0]["from"] = "2020-13-01"
+    found = _problems(data)
+    assert ("engagements[0].country", "BAD_COUNTRY") in found
+    assert ("worker.residence[0].from", "BAD_DATE") in found
+
+
+def test_unknown_key_message_lists_the_allowed_keys() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_case(_with("worker.nationality", ["US"]))
+    problem = caught.value.problems[0]
+    assert "citizenship" in problem.fix and problem.path == "worker.nationality"
+
+
+def test_country_names_are_accepted_and_normalised() -> None:
+    case = parse_case(_with("engagements.0.country", "Germany")).to_case()
+    assert case.engagements[0].country == "DE"
+
+
+def test_norway_is_not_false(tmp_path: Path) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text(
+        "cocflow_case: 1\nworker: {kind: self_employed, residence: [{country: US, from: "
+        "2020-01-01}]}\nengagements: [{country: NO, start: 2027-01-01, end: 2027-06-30}]\n"
+    )
+    assert load_case(path).to_case().engagements[0].country == "NO"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "code"),
+    [
+        ("dup.yaml", "cocflow_case: 1\ncocflow_case: 1\n", "DUPLICATE_KEY"),
+        ("dup.json", '{"cocflow_case": 1, "cocflow_case": 1}', "DUPLICATE_KEY"),
+        ("broken.yaml", "worker: [unclosed\n", "NOT_PARSEABLE"),
+        ("broken.json", "{", "NOT_PARSEABLE"),
+        ("case.txt", "cocflow_case: 1\n", "BAD_FILE_TYPE"),
+        ("list.yaml", "- 1\n- 2\n", "NOT_A_CASE"),
+    ],
+)
+def test_unreadable_files(tmp_path: Path, name: str, text: str, code: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        load_case(path)
+    assert caught.value.problems[0].code == code
+    assert caught.value.source == str(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        load_case(tmp_path / "nope.yaml")
+    assert caught.value.problems[0].code == "NO_SUCH_FILE"
+
+
+def test_json_case_equals_yaml_case(tmp_path: Path) -> None:
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(BASE))
+    assert load_case(path) == parse_case(BASE)
