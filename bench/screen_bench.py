@@ -51,11 +51,14 @@ def build_roster(path: Path, rows: int, seed: int = 7) -> None:
                 country = rnd.choice(AGREEMENT if rnd.random() < 0.85 else OTHER)
                 end = start + timedelta(days=rnd.randrange(30, 2400))
                 row = {
-                    "client_id": f"C{client:06d}", "kind": kind, "country": country,
+                    "client_id": f"C{client:06d}",
+                    "kind": kind,
+                    "country": country,
                     "start": start.isoformat(),
                     "end": "" if rnd.random() < 0.05 else end.isoformat(),
                     "residence_country": rnd.choice(["US", "US", "US", country]),
-                    "client_name": "Client Ltd", "client_country": rnd.choice(["MX", "US", country]),
+                    "client_name": "Client Ltd",
+                    "client_country": rnd.choice(["MX", "US", country]),
                     "description": "Interface design for payment apps",
                     **shared,
                 }

@@ -33,8 +33,6 @@ class _Finding:
     limit_last_day: date | None = None
 
 
-
-
 def _d(day: date | None) -> str:
     return day.isoformat() if day else "open-ended"
 

@@ -1,0 +1,177 @@
+"""The command line: exit statuses, messages for people, JSON for programs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cocflow.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_screen_json_has_the_contract_shape() -> None:
+    code, out, _ = run(
+        "screen",
+        str(EXAMPLES / "uk-consultant-mexican-client.yaml"),
+        "--as-of",
+        "2026-11-25",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["cocflow_decision"] == 1
+    assert data["as_of"] == "2026-11-25"
+    assert data["outcome"] == "go"
+    assert data["checks"] == {
+        "country_covered": True,
+        "us_coverage_assigned": True,
+        "request_now": True,
+    }
+    segment = data["segments"][0]
+    for key in (
+        "country",
+        "start",
+        "end",
+        "agreement_country",
+        "agreement_in_force",
+        "coverage",
+        "certificate",
+        "reasons",
+    ):
+        assert key in segment
+    assert segment["coverage"] == "us" and segment["certificate"] == "us"
+    for reason in data["reasons"] + segment["reasons"]:
+        assert set(reason) >= {"code", "text", "sources"} and reason["sources"]
+    assert data["next_actions"] and data["missing_facts"] == []
+    assert data["rules_version"]
+
+
+def test_screen_text_puts_the_outcome_first() -> None:
+    code, out, _ = run("screen", str(EXAMPLES / "thailand-stay.yaml"), "--as-of", "2026-11-25")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("NO GO")
+    assert "\x1b[" not in out  # no colour when not on a terminal
+    assert out.index("Why:") < out.index("What to do:")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "cocflow_case: 1\nworker: {kind: self_employed, residence: [{country: US, from: "
+            "2020-01-01}]}\nengagements: [{country: PT, start: 2027-01-15, end: 2027-02-30}]\n",
+            "engagements[0].end: '2027-02-30' is not a real calendar date.",
+        ),
+        (
+            "cocflow_case: 1\nworker: {kind: self_employed, residence: [{country: US, from: "
+            "2020-01-01}]}\nengagements: [{country: PT, start: 2027-01-15, ende: 2027-02-01}]\n",
+            "engagements[0].ende: 'ende' is not a known key.",
+        ),
+        (
+            "cocflow_case: 1\nworker: {kind: self_employed, residence: [{country: US, from: "
+            "2020-01-01}], statements: {privat_health: true}}\n"
+            "engagements: [{country: FR, start: 2027-01-15}]\n",
+            "worker.statements.privat_health: 'privat_health' is not a condition",
+        ),
+    ],
+)
+def test_bad_case_exits_2_with_path_and_fix(tmp_path: Path, text: str, expected: str) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text(text)
+    code, out, err = run("screen", str(case))
+    assert code == 2
+    assert out == ""
+    assert expected in err
+    assert "fix:" in err
+    assert "Traceback" not in err
+
+
+def test_missing_case_file_exits_2() -> None:
+    code, _, err = run("screen", "no-such-case.yaml")
+    assert code == 2 and "does not exist" in err
+
+
+def test_bad_as_of_exits_2() -> None:
+    code, _, err = run("screen", str(EXAMPLES / "thailand-stay.yaml"), "--as-of", "2026-13-01")
+    assert code == 2 and "--as-of" in err
+
+
+def test_broken_rules_exit_1_without_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "network.yaml").write_text("cocflow_rules: 1\nversion: x\n")
+    monkeypatch.setenv("COCFLOW_RULES_DIR", str(tmp_path))
+    code, _, err = run("screen", str(EXAMPLES / "thailand-stay.yaml"))
+    assert code == 1
+    assert "rules data is broken" in err and "network.yaml" in err
+    assert "Traceback" not in err
+
+
+def test_internal_error_hides_the_traceback_unless_debug(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cocflow import services
+
+    def boom(*_: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(services, "screen_file", boom)
+    code, _, err = run("screen", str(EXAMPLES / "thailand-stay.yaml"))
+    assert code == 1 and "internal error" in err and "Traceback" not in err
+    result = runner.invoke(app, ["--debug", "screen", str(EXAMPLES / "thailand-stay.yaml")])
+    assert isinstance(result.exception, RuntimeError)
+
+
+def test_agreements_list_and_detail() -> None:
+    code, out, _ = run("agreements")
+    assert code == 0 and "DE " in out and "CA-QC" in out
+    code, out, _ = run("agreements", "DE")
+    assert code == 0 and "source: https://" in out and "verified" in out
+    code, out, _ = run("agreements", "Germany", "--format", "json")
+    data = json.loads(out)
+    assert data["id"] == "DE" and data["employee"][0]["sources"][0]["url"].startswith("https://")
+
+
+def test_agreements_unknown_country_exits_2() -> None:
+    code, _, err = run("agreements", "Thailand")
+    assert code == 2 and "no agreement" in err
+
+
+def test_every_command_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for command in app.registered_commands:
+        name = command.name or (command.callback.__name__ if command.callback else "")
+        assert f"cocflow {name}" in readme, name
+
+
+def test_installed_command_runs_in_a_fresh_process() -> None:
+    exe = Path(sys.executable).with_name("cocflow")
+    done = subprocess.run(
+        [
+            str(exe),
+            "screen",
+            str(EXAMPLES / "portugal-us-resident.yaml"),
+            "--as-of",
+            "2026-11-25",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["outcome"] == "go"
