@@ -9,17 +9,37 @@ __all__ = ["UNITED_STATES", "country_name", "normalize_country"]
 UNITED_STATES = "US"
 
 
+# Names that read with "the" in running text ("work in the Netherlands").
+_ARTICLE_WORDS = (
+    "Republic",
+    "Kingdom",
+    "States",
+    "Emirates",
+    "Islands",
+    "Netherlands",
+    "Philippines",
+    "Bahamas",
+    "Gambia",
+    "Federation",
+)
+
+
 @cache
 def _codes() -> dict[str, str]:
     import pycountry  # imported on first use: it is slow to load
 
-    return {c.alpha_2: c.name for c in pycountry.countries}
+    names = {}
+    for c in pycountry.countries:
+        name = getattr(c, "common_name", None) or c.name
+        if any(word in name for word in _ARTICLE_WORDS):
+            name = "the " + name
+        names[c.alpha_2] = name
+    return names
 
 
 def country_name(code: str) -> str:
-    """The English short name of an ISO code (the code itself if unknown)."""
-    name = _codes().get(code, code)
-    return "the United States" if code == UNITED_STATES else name
+    """The English short name of an ISO code for running text (the code itself if unknown)."""
+    return _codes().get(code, code)
 
 
 def normalize_country(value: object) -> str:
