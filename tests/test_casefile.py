@@ -124,3 +124,13 @@ def test_json_case_equals_yaml_case(tmp_path: Path) -> None:
     path = tmp_path / "case.json"
     path.write_text(json.dumps(BASE))
     assert load_case(path) == parse_case(BASE)
+
+
+@pytest.mark.parametrize(("field", "value"), [("ssn", 123456789), ("date_of_birth", "1988-02-30")])
+def test_sensitive_values_are_never_echoed(field: str, value: Any) -> None:
+    data = dict(BASE, person={field: value})
+    with pytest.raises(InputError) as caught:
+        parse_case(data)
+    text = str(caught.value)
+    assert f"person.{field}" in text
+    assert str(value) not in text and "6789" not in text

@@ -229,11 +229,23 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+SENSITIVE = frozenset({"ssn", "date_of_birth"})
+
+
 def _problem(err: Mapping[str, Any]) -> Problem:
     loc = tuple(err["loc"])
     kind = err["type"]
     path = _path(loc)
     msg = str(err.get("msg", "")).removeprefix("Value error, ")
+    if loc and loc[-1] in SENSITIVE:
+        # Never echo an SSN or a date of birth, not even a mistyped one.
+        what = "a date written as YYYY-MM-DD" if loc[-1] == "date_of_birth" else "text"
+        return Problem(
+            path,
+            "INVALID",
+            f"the value is not valid here (expected {what}).",
+            "correct it from the original document.",
+        )
     if msg in _MODEL_MESSAGES:
         p, code, message, fix = _MODEL_MESSAGES[msg]
         return Problem(p, code, message, fix)
