@@ -55,6 +55,8 @@ def test_base_case_is_valid() -> None:
         ("cocflow_case", 2, ("cocflow_case", "NOT_ALLOWED")),
         ("worker.residence.0.to", "2019-01-01", ("worker.residence[0]", "DATES_OUT_OF_ORDER")),
         ("employer", {"name": "Acme", "country": "US"}, ("employer", "EMPLOYER_NOT_ALLOWED")),
+        ("engagements.0.region", "QUE", ("engagements[0].region", "BAD_REGION")),
+        ("cocflow_case", True, ("cocflow_case", "INVALID")),
     ],
 )
 def test_bad_value_is_named_by_path(path: str, value: Any, expected: tuple[str, str]) -> None:
@@ -134,3 +136,44 @@ def test_sensitive_values_are_never_echoed(field: str, value: Any) -> None:
     text = str(caught.value)
     assert f"person.{field}" in text
     assert str(value) not in text and "6789" not in text
+
+
+def test_a_real_region_is_accepted() -> None:
+    data = _with("engagements.0.country", "CA")
+    data["engagements"][0]["region"] = "QC"
+    assert parse_case(data).to_case().engagements[0].region == "QC"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "path"),
+    [
+        (
+            "dup.yaml",
+            "cocflow_case: 1\nengagements:\n  - {country: PT, end: 1, end: 2}\n",
+            "engagements[0].end",
+        ),
+        (
+            "dup.json",
+            '{"engagements": [{"country": "PT", "end": 1, "end": 2}]}',
+            "engagements[0].end",
+        ),
+    ],
+)
+def test_duplicate_keys_are_named_by_full_path(
+    tmp_path: Path, name: str, text: str, path: str
+) -> None:
+    target = tmp_path / name
+    target.write_text(text)
+    with pytest.raises(InputError) as caught:
+        load_case(target)
+    assert caught.value.problems[0].path == path
+
+
+def test_yaml_merge_keys_may_be_overridden(tmp_path: Path) -> None:
+    target = tmp_path / "merge.yaml"
+    target.write_text(
+        "cocflow_case: 1\nworker: {kind: self_employed, residence: [{country: US, from: "
+        "2020-01-01}]}\nengagements:\n  - &stay {country: PT, start: 2027-01-01, end: "
+        "2027-03-31}\n  - {<<: *stay, start: 2027-06-01, end: 2027-08-31}\n"
+    )
+    assert load_case(target).to_case().engagements[1].start.month == 6

@@ -16,7 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cocflow.case import Case, Engagement, Residence
-from cocflow.engine import decide, residence_during
+from cocflow.coverage import residence_during
+from cocflow.engine import decide
 from cocflow.rules.loader import RuleBook, load_rules
 from cocflow.screening import screen
 

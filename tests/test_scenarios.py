@@ -31,6 +31,7 @@ ALL = _load()
 def test_every_agreement_has_scenarios(rules: RuleBook) -> None:
     covered = {p.values[0] for p in ALL}
     assert set(rules.agreements) <= covered
+    assert "general" in covered
 
 
 @pytest.mark.parametrize(("agreement", "scenario"), ALL)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cocflow.case import Case
-from cocflow.countries import UNITED_STATES, country_name
+from cocflow.countries import country_name
 from cocflow.decision import Decision, Segment
 from cocflow.rules.loader import RuleBook
 
@@ -19,8 +19,12 @@ def _when(segments: list[Segment]) -> str:
     return f"{start} to {end}" if end else f"from {start}"
 
 
+def _foreign(decision: Decision, rules: RuleBook) -> list[Segment]:
+    return [s for s in decision.segments if s.country not in rules.network.us_codes]
+
+
 def _go(decision: Decision, case: Case, rules: RuleBook, today_after_start: bool) -> list[str]:
-    foreign = [s for s in decision.segments if s.country != UNITED_STATES]
+    foreign = _foreign(decision, rules)
     country = foreign[0].country
     start = min(s.start for s in foreign)
     name = country_name(country)
@@ -42,7 +46,10 @@ def _go(decision: Decision, case: Case, rules: RuleBook, today_after_start: bool
         )
     for agreement in rules.for_country(country):
         for extra in agreement.request_extras:
-            if case.kind in extra.applies_to:
+            national = country in (case.citizenship or ())
+            if case.kind in extra.applies_to and (
+                national or not extra.only_for_nationals_of_the_country
+            ):
                 actions.append(f"Include in the request: {extra.text}")
         if agreement.us_certificate_use is not None:
             use = agreement.us_certificate_use
@@ -61,9 +68,7 @@ def _go(decision: Decision, case: Case, rules: RuleBook, today_after_start: bool
 
 def _no_go(decision: Decision, case: Case, rules: RuleBook) -> list[str]:
     actions: list[str] = []
-    for s in decision.segments:
-        if s.country == UNITED_STATES:
-            continue
+    for s in _foreign(decision, rules):
         name = country_name(s.country)
         if s.coverage == "dual_risk":
             actions.append(
@@ -106,35 +111,56 @@ def _no_go(decision: Decision, case: Case, rules: RuleBook) -> list[str]:
     return list(dict.fromkeys(actions))
 
 
-def _pause(decision: Decision) -> list[str]:
-    actions = [f"Add {path} to the case file and screen again." for path in decision.missing_facts]
-    codes = {r.code for r in decision.all_reasons()}
-    if "MULTIPLE_WORK_COUNTRIES" in codes:
-        actions.append(
-            f"Work in several foreign countries needs an answer for each: {PROFESSIONAL} "
-            f"before requesting any certificate."
-        )
-    if codes & {
+_RULE_UNSETTLED = frozenset(
+    {
         "RULE_UNVERIFIED",
         "RULE_CONFLICTING",
         "RULE_NOT_KNOWN_FOR_DATE",
         "SUBDIVISION_DIFFERS",
-    }:
+        "LATER_AGREEMENT_STATUS_UNKNOWN",
+    }
+)
+_ANSWERED_BY_A_FACT = frozenset(
+    {
+        "EMP_HIRE_DATE_UNKNOWN",
+        "SE_BUSINESS_START_UNKNOWN",
+        "NATIONALITY_UNKNOWN",
+        "SE_RESIDENCE_UNKNOWN",
+        "CONDITION_UNANSWERED",
+        "EMP_OPEN_ENDED",
+        "SE_TRANSFER_OPEN_ENDED",
+        "MULTIPLE_WORK_COUNTRIES",
+        "US_CERTIFICATE_NOT_ISSUED",
+    }
+)
+
+
+def _pause(decision: Decision) -> list[str]:
+    actions = [f"Add {path} to the case file and screen again." for path in decision.missing_facts]
+    blocking = {r.code for r in decision.reasons if r.severity == "decisive"} | {
+        r.code
+        for s in decision.segments
+        if s.coverage == "undetermined"
+        for r in s.reasons
+        if r.severity == "decisive"
+    }
+    if "MULTIPLE_WORK_COUNTRIES" in blocking:
+        actions.append(
+            f"Work in several foreign countries needs an answer for each: "
+            f"{PROFESSIONAL} before requesting any certificate."
+        )
+    if blocking & _RULE_UNSETTLED:
         actions.append(
             f"The rule that decides this is not settled in the sources: ask SSA's "
             f"Office of International Programs or {PROFESSIONAL}."
         )
-    if codes & {
-        "SE_RESIDENCE_NEITHER",
-        "SE_RESIDENCE_CHANGES",
-        "NATIONALITY_DUAL_ELECTION",
-        "EMP_EMPLOYER_THIRD_COUNTRY",
-        "REPEATED_POSTING_UNCLEAR",
-        "LIMIT_BOUNDARY_AMBIGUOUS",
-        "AGREEMENT_NOT_IN_FORCE_AT_START",
-        "AGREEMENT_NOT_YET_IN_FORCE",
-    }:
-        actions.append(f"Clarify the point above with {PROFESSIONAL} (or SSA) before filing.")
+    if "US_CERTIFICATE_NOT_ISSUED" in blocking:
+        actions.append(
+            "Ask SSA what it issues for this work (a certificate or a letter) before "
+            "relying on the exemption."
+        )
+    if blocking - _RULE_UNSETTLED - _ANSWERED_BY_A_FACT:
+        actions.append(f"Clarify the points above before filing: {PROFESSIONAL}, or ask SSA.")
     actions.append("Do not request a certificate or rely on an exemption until this is resolved.")
     return actions
 
@@ -147,7 +173,7 @@ def next_actions(decision: Decision, case: Case, rules: RuleBook) -> tuple[str, 
             "again if you will work abroad.",
         )
     if decision.outcome == "go":
-        foreign_start = min(s.start for s in decision.segments if s.country != UNITED_STATES)
+        foreign_start = min(s.start for s in _foreign(decision, rules))
         return tuple(_go(decision, case, rules, decision.as_of >= foreign_start))
     if decision.outcome == "no_go":
         return tuple(_no_go(decision, case, rules))

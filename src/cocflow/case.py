@@ -51,4 +51,5 @@ class Case:
     employer_country: str | None = None
     employer_hired: date | None = None
     business_operating_since: date | None = None
+    business_address_country: str | None = None
     performer_or_entertainer: bool = False

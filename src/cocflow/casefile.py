@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from cocflow.case import Case, Engagement, Residence
-from cocflow.countries import normalize_country
+from cocflow.countries import is_subdivision, normalize_country
 from cocflow.errors import InputError, Problem
 from cocflow.isodate import IsoDate
 from cocflow.yamlio import DuplicateKeyError, loads
@@ -90,6 +90,8 @@ class EngagementRow(_Model):
     def _ordered(self) -> EngagementRow:
         if self.end is not None and self.end < self.start:
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        if self.region is not None and not is_subdivision(self.country, self.region):
+            raise ValueError(f"REGION:{self.country}-{self.region}")
         return self
 
 
@@ -132,10 +134,16 @@ class Record(_Model):
     description: Text | None = None
 
 
+def _format_version(value: Any) -> Any:
+    if isinstance(value, bool):  # YAML's true is not the version number 1
+        raise ValueError(f"{value!r} is not a format version; write cocflow_case: 1")
+    return value
+
+
 class CaseFile(_Model):
     """A whole case file as written by the person."""
 
-    cocflow_case: Literal[1]
+    cocflow_case: Annotated[Literal[1], BeforeValidator(_format_version)]
     worker: Worker
     employer: Employer | None = None
     engagements: tuple[EngagementRow, ...] = Field(min_length=1)
@@ -174,6 +182,9 @@ class CaseFile(_Model):
             employer_country=self.employer.country if self.employer else None,
             employer_hired=self.employer.hired if self.employer else None,
             business_operating_since=self.business.operating_since if self.business else None,
+            business_address_country=(
+                self.business.address.country if self.business and self.business.address else None
+            ),
             performer_or_entertainer=w.performer_or_entertainer,
         )
 
@@ -246,6 +257,13 @@ def _problem(err: Mapping[str, Any]) -> Problem:
             f"the value is not valid here (expected {what}).",
             "correct it from the original document.",
         )
+    if msg.startswith("REGION:"):
+        return Problem(
+            f"{path}.region",
+            "BAD_REGION",
+            f"{msg[7:]} is not an ISO 3166-2 subdivision.",
+            "use the code after the dash, e.g. QC for Quebec (CA-QC), or leave region out.",
+        )
     if msg in _MODEL_MESSAGES:
         p, code, message, fix = _MODEL_MESSAGES[msg]
         return Problem(p, code, message, fix)
@@ -296,7 +314,12 @@ def _problem(err: Mapping[str, Any]) -> Problem:
             f"{err.get('input')!r} does not have the expected form.",
             f"use a value matching {pattern}.",
         )
-    return Problem(path, "INVALID", msg + ".", "correct the value (see docs/case-file.md).")
+    return Problem(
+        path,
+        "INVALID",
+        msg + ".",
+        "correct the value (see docs/case-file.md).",
+    )
 
 
 def parse_case(data: Any, source: str | None = None) -> CaseFile:

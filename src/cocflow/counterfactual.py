@@ -42,21 +42,24 @@ def _with_end(case: Case, index: int, end: date) -> Case:
     return replace(case, engagements=tuple(engagements))
 
 
-def _months_phrase(start: date, end: date) -> str:
+def _months_phrase(since: date, end: date, segment_start: date) -> str:
     for months in range(1, 361):
-        if add_months(start, months) - ONE_DAY == end:
-            return f" ({months} months or shorter)"
+        if add_months(since, months) - ONE_DAY == end:
+            if since == segment_start:
+                return f" ({months} months or shorter)"
+            return f" (the {months}-month limit counted from {since})"
     return ""
 
 
 def _candidates(
     case: Case, decision: Decision, rules: RuleBook, as_of: date
 ) -> Iterator[tuple[str, Case]]:
-    foreign = sorted({s.country for s in decision.segments if s.country != UNITED_STATES})
+    us = rules.network.us_codes
+    foreign = sorted({s.country for s in decision.segments if s.country not in us})
     if len(foreign) > 1:
         for keep in foreign:
             others = ", ".join(country_name(c) for c in foreign if c != keep)
-            kept = tuple(e for e in case.engagements if e.country in (keep, UNITED_STATES))
+            kept = tuple(e for e in case.engagements if e.country == keep or e.country in us)
             yield (
                 f"if all the foreign work were in {country_name(keep)} (no work in {others})",
                 replace(case, engagements=kept),
@@ -75,7 +78,7 @@ def _candidates(
         )
     if codes & {"NATIONALITY_FOREIGN", "NATIONALITY_THIRD", "NATIONALITY_DUAL_ELECTION"}:
         yield "if you were a U.S. national only", replace(case, citizenship=(UNITED_STATES,))
-    first = min(e.start for e in case.engagements if e.country != UNITED_STATES)
+    first = min(e.start for e in case.engagements if e.country not in us)
     if "SE_NO_PRIOR_BUSINESS" in codes:
         yield (
             f"if your U.S. business had operated before {first}",
@@ -97,14 +100,18 @@ def go_if(case: Case, decision: Decision, rules: RuleBook, as_of: date) -> tuple
         for text, changed in _candidates(case, decision, rules, as_of)
         if _is_go(changed, rules, as_of)
     ]
+    tried: set[str] = set()
     for index, segment in enumerate(decision.segments):
-        latest = segment.limit_last_day
-        if latest is None or not {r.code for r in segment.reasons} & _LENGTH_CODES:
+        latest, since = segment.limit_last_day, segment.limit_from
+        if latest is None or since is None or segment.country in tried:
             continue
+        if not {r.code for r in segment.reasons} & _LENGTH_CODES:
+            continue
+        tried.add(segment.country)  # one try per country keeps long cases fast
         if latest >= segment.start and _is_go(_with_end(case, index, latest), rules, as_of):
             where = country_name(segment.country)
             found.append(
                 f"if the stay in {where} ended on or before {latest}"
-                f"{_months_phrase(segment.start, latest)}"
+                f"{_months_phrase(since, latest, segment.start)}"
             )
     return tuple(found)

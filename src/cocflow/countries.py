@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-__all__ = ["UNITED_STATES", "country_name", "normalize_country"]
+__all__ = ["UNITED_STATES", "country_name", "is_subdivision", "normalize_country"]
 
 UNITED_STATES = "US"
 
@@ -63,3 +63,11 @@ def normalize_country(value: object) -> str:
             f"'{text}' is not an ISO 3166-1 country code or English country name{hint}"
         ) from None
     return code
+
+
+def is_subdivision(country: str, region: str) -> bool:
+    """Whether ``country-region`` is an ISO 3166-2 code (``CA``, ``QC`` -> CA-QC)."""
+    import pycountry
+
+    found = pycountry.subdivisions.get(code=f"{country}-{region}")  # type: ignore[no-untyped-call]
+    return found is not None

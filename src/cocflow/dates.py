@@ -14,7 +14,7 @@ import calendar
 from datetime import date, timedelta
 from enum import Enum
 
-__all__ = ["Fit", "add_months", "fit_within", "limit_window", "month_end"]
+__all__ = ["Fit", "add_months", "fit_within", "limit_window", "month_end", "next_day"]
 
 ONE_DAY = timedelta(days=1)
 
@@ -23,10 +23,20 @@ def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+def next_day(day: date) -> date:
+    """The day after ``day`` (``date.max`` stays ``date.max``: "for ever" has no day after)."""
+    return day if day == date.max else day + ONE_DAY
+
+
 def add_months(day: date, months: int) -> date:
-    """``day`` moved by ``months`` calendar months, clamped to the end of a shorter month."""
+    """``day`` moved by ``months`` calendar months, clamped to the end of a shorter month
+    (and to ``date.min``/``date.max`` at the ends of the calendar)."""
     index = day.year * 12 + (day.month - 1) + months
     year, month = divmod(index, 12)
+    if year > date.max.year:
+        return date.max
+    if year < date.min.year:
+        return date.min
     last = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(day.day, last))
 
@@ -37,6 +47,8 @@ def limit_window(start: date, months: int) -> tuple[date, date]:
     Both are equal unless ``start.day`` is missing from the month ``months`` later.
     """
     clamped = add_months(start, months)
+    if clamped == date.max:
+        return date.max, date.max
     strict = clamped - ONE_DAY
     # A clamped date differs from start.day only when it was moved to a shorter month's end.
     return strict, strict if clamped.day == start.day else clamped

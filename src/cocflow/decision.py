@@ -48,6 +48,7 @@ class Segment:
     reasons: tuple[Reason, ...]
     agreement: str | None = None
     limit_last_day: date | None = None
+    limit_from: date | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +62,7 @@ class Segment:
             "reasons": [r.as_dict() for r in self.reasons],
             "agreement": self.agreement,
             "limit_last_day": self.limit_last_day.isoformat() if self.limit_last_day else None,
+            "limit_from": self.limit_from.isoformat() if self.limit_from else None,
         }
 
 

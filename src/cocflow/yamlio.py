@@ -18,16 +18,18 @@ __all__ = ["DuplicateKeyError", "load_json", "load_yaml", "loads"]
 
 
 class DuplicateKeyError(ValueError):
-    """A mapping holds the same key twice."""
+    """A mapping holds the same key twice. ``path`` names it (``engagements[0].end``)."""
 
-    def __init__(self, key: str, line: int | None) -> None:
-        self.key = key
+    def __init__(self, path: str, line: int | None) -> None:
+        self.path = path
+        self.key = path
         self.line = line
         where = f" (line {line})" if line is not None else ""
-        super().__init__(f"the key '{key}' appears twice{where}")
+        super().__init__(f"the key '{path}' appears twice{where}")
 
 
 _BASE: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 class _StrictLoader(_BASE):  # type: ignore[valid-type,misc]
@@ -47,37 +49,78 @@ _StrictLoader.add_implicit_resolver(
 )
 
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
-    loader.flatten_mapping(node)
-    result: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in result:
-            raise DuplicateKeyError(str(key), key_node.start_mark.line + 1)
-        result[key] = loader.construct_object(value_node, deep=deep)
-    return result
+def _string_keys(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
+    """Mappings keep their keys as text: ``1:`` is the key "1", never an index."""
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
+    return {str(k) if not isinstance(k, str) else k: v for k, v in mapping.items()}
 
 
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _string_keys)
+
+
+def _check_duplicates(node: yaml.Node, path: str) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:  # "<<": merged keys may be overridden on purpose
+                continue
+            key = str(key_node.value)
+            where = f"{path}.{key}" if path else key
+            if key in seen:
+                raise DuplicateKeyError(where, key_node.start_mark.line + 1)
+            seen.add(key)
+            _check_duplicates(value_node, where)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _check_duplicates(item, f"{path}[{index}]")
 
 
 def load_yaml(text: str) -> Any:
     """Parse YAML text strictly (see the module doc)."""
-    return yaml.load(text, Loader=_StrictLoader)
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_duplicates(node, "")
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
+class _Duplicate:
+    """Marks a JSON object that repeated a key, until its path is known."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[Any, Any]:
+    result: dict[Any, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise DuplicateKeyError(key, None)
+            result[_Duplicate] = _Duplicate(key)
         result[key] = value
     return result
 
 
+def _find_duplicate(value: Any, path: str) -> None:
+    if isinstance(value, dict):
+        if _Duplicate in value:
+            key = value[_Duplicate].key
+            raise DuplicateKeyError(f"{path}.{key}" if path else key, None)
+        for key, item in value.items():
+            _find_duplicate(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _find_duplicate(item, f"{path}[{index}]")
+
+
 def load_json(text: str) -> Any:
     """Parse JSON text, refusing duplicate keys."""
-    return json.loads(text, object_pairs_hook=_pairs)
+    data = json.loads(text, object_pairs_hook=_pairs)
+    _find_duplicate(data, "")
+    return data
 
 
 def loads(text: str, suffix: str) -> Any:

@@ -92,6 +92,10 @@ class Condition(_Model):
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     text: str = Field(min_length=1)
+    only_if_national_of_neither: bool = False
+
+
+CertificateIssue = Literal["issued", "not_issued", "unverified"]
 
 
 class RuleSpec(_Model):
@@ -115,6 +119,8 @@ class RuleSpec(_Model):
     repeated_posting: RepeatedPosting | None = None
     election_months: int | None = Field(default=None, gt=0)
     conditions: tuple[Condition, ...] = ()
+    us_certificate: CertificateIssue = "issued"
+    foreign_certificate: CertificateIssue = "issued"
     sources: tuple[Source, ...] = ()
 
     @cached_property
@@ -170,6 +176,7 @@ class RequestExtra(_Sourced):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     applies_to: tuple[WorkerKind, ...] = Field(min_length=1)
     text: str = Field(min_length=1)
+    only_for_nationals_of_the_country: bool = False
 
 
 class LaterAgreement(_Sourced):
@@ -230,7 +237,18 @@ class Network(_Model):
     cocflow_rules: Literal[1]
     version: str = Field(min_length=1)
     agreements_list: tuple[Source, ...] = Field(min_length=1)
+    united_states: tuple[str, ...] = Field(min_length=1)
+    united_states_sources: tuple[Source, ...] = Field(min_length=1)
     note: str | None = None
+
+    @cached_property
+    def united_states_sources_urls(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.url for s in self.united_states_sources))
+
+    @cached_property
+    def us_codes(self) -> frozenset[str]:
+        """The codes that count as the United States (states and territories)."""
+        return frozenset(self.united_states)
 
     @cached_property
     def urls(self) -> tuple[str, ...]:
