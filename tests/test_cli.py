@@ -115,6 +115,7 @@ def test_broken_rules_exit_1_without_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "network.yaml").write_text("cocflow_rules: 1\nversion: x\n")
+    (tmp_path / "process.yaml").write_text("cocflow_process: 1\n")
     monkeypatch.setenv("COCFLOW_RULES_DIR", str(tmp_path))
     code, _, err = run("screen", str(EXAMPLES / "thailand-stay.yaml"))
     assert code == 1

@@ -123,6 +123,7 @@ def test_the_valid_base_of_the_broken_files_loads() -> None:
 
 def test_a_broken_file_stops_the_whole_book(tmp_path: Path) -> None:
     shutil.copy(default_rules_dir() / "network.yaml", tmp_path)
+    shutil.copy(default_rules_dir() / "process.yaml", tmp_path)
     shutil.copy(BROKEN / "bad-date" / "zz.yaml", tmp_path)
     with pytest.raises(RulesError, match=r"zz\.yaml: entry_into_force\.value"):
         load_rules(tmp_path)

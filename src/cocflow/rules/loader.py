@@ -18,11 +18,13 @@ from pydantic import ValidationError
 
 from cocflow.errors import RulesError
 from cocflow.rules.model import Agreement, Network
+from cocflow.rules.process import Process
 from cocflow.yamlio import DuplicateKeyError, load_yaml
 
 __all__ = ["RuleBook", "default_rules_dir", "load_agreement_file", "load_rules"]
 
 NETWORK_FILE = "network.yaml"
+PROCESS_FILE = "process.yaml"
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class RuleBook:
 
     agreements: Mapping[str, Agreement]
     network: Network
+    process: Process
     version: str
     by_country: Mapping[str, tuple[Agreement, ...]] = field(default_factory=dict)
 
@@ -69,7 +72,7 @@ def _message(err: Mapping[str, Any]) -> str:
     return msg.removeprefix("Value error, ")
 
 
-def _parse(path: Path, model: type[Agreement] | type[Network]) -> Any:
+def _parse(path: Path, model: type[Agreement] | type[Network] | type[Process]) -> Any:
     try:
         raw = load_yaml(path.read_text(encoding="utf-8"))
     except DuplicateKeyError as exc:
@@ -89,22 +92,26 @@ def _parse(path: Path, model: type[Agreement] | type[Network]) -> Any:
 def load_rules(directory: Path | None = None) -> RuleBook:
     """Read every ``*.yaml`` in ``directory`` (default: the shipped data)."""
     directory = directory or default_rules_dir()
-    network_path = directory / NETWORK_FILE
-    if not network_path.is_file():
-        raise RulesError(NETWORK_FILE, "(file)", f"missing from {directory}")
+    for required in (NETWORK_FILE, PROCESS_FILE):
+        if not (directory / required).is_file():
+            raise RulesError(required, "(file)", f"missing from {directory}")
     digest = hashlib.sha256()
     agreements: dict[str, Agreement] = {}
     network: Network | None = None
+    process: Process | None = None
     for path in sorted(directory.glob("*.yaml")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
         if path.name == NETWORK_FILE:
             network = _parse(path, Network)
             continue
+        if path.name == PROCESS_FILE:
+            process = _parse(path, Process)
+            continue
         agreement: Agreement = _parse(path, Agreement)
         if path.stem.upper() != agreement.id:
             raise RulesError(path.name, "id", f"'{agreement.id}' does not match the file name")
         agreements[agreement.id] = agreement
-    assert network is not None
+    assert network is not None and process is not None
     by_country: dict[str, list[Agreement]] = {}
     for agreement in agreements.values():
         by_country.setdefault(agreement.country, []).append(agreement)
@@ -112,7 +119,7 @@ def load_rules(directory: Path | None = None) -> RuleBook:
         c: tuple(sorted(a, key=lambda x: x.subdivision or "")) for c, a in by_country.items()
     }
     version = f"{network.version}+{digest.hexdigest()[:12]}"
-    return RuleBook(agreements, network, version, ordered)
+    return RuleBook(agreements, network, process, version, ordered)
 
 
 def load_agreement_file(path: Path) -> Agreement:
