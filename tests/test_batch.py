@@ -202,15 +202,22 @@ def test_statements_column(tmp_path: Path) -> None:
     assert code == 2 and read(errors)[0]["code"] == "BAD_STATEMENT"
 
 
-def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> None:
+def test_atomic_write_keeps_the_old_file_when_writing_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from cocflow import atomic
+
     target = tmp_path / "out.csv"
     target.write_text("old\n")
 
-    def half(handle: object) -> None:
-        handle.write("new partial")  # type: ignore[attr-defined]
+    def full(fd: int, data: bytes) -> int:
         raise OSError("disk full")
 
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError, match="disk full"):
-        batch._atomic_write(target, half)
+        atomic.atomic_write(target, b"new")
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+    assert os.path.exists(target)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cocflow.atomic import atomic_write
 from cocflow.case import Case, Engagement, Residence
 from cocflow.countries import normalize_country
 from cocflow.decision import Decision
@@ -317,19 +316,12 @@ def screen_roster(
             tick(len(case.engagements))
 
 
-def _atomic_write(path: Path, write: Callable[[Any], None]) -> None:
-    """Write a CSV through ``write(file)`` into a temporary file, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _write_csv(path: Path, header: tuple[str, ...], rows: Iterable[list[Any]]) -> None:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    atomic_write(path, buffer.getvalue().encode("utf-8"), mode=0o644)
 
 
 def _read_roster(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -380,21 +372,23 @@ def screen_roster_file(
     else:
         results = list(screen_roster(cases, rules, as_of))
 
-    def write_decisions(handle: Any) -> None:
-        writer = csv.writer(handle)
-        writer.writerow(DECISION_COLUMNS)
-        writer.writerows(decision_row(cid, d) for cid, d in results)
-
-    def write_errors(handle: Any) -> None:
-        writer = csv.writer(handle)
-        writer.writerow(ERROR_COLUMNS)
-        for e in errors:
-            p = e.problem
-            writer.writerow([e.line, e.client_id, p.path, p.code, p.message, p.fix])
-
-    _atomic_write(out, write_decisions)
+    _write_csv(out, DECISION_COLUMNS, (decision_row(cid, d) for cid, d in results))
     if errors:
-        _atomic_write(errors_path, write_errors)
+        _write_csv(
+            errors_path,
+            ERROR_COLUMNS,
+            (
+                [
+                    e.line,
+                    e.client_id,
+                    e.problem.path,
+                    e.problem.code,
+                    e.problem.message,
+                    e.problem.fix,
+                ]
+                for e in errors
+            ),
+        )
     else:
         errors_path.unlink(missing_ok=True)
     skipped = len({e.client_id for e in errors})

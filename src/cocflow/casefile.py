@@ -67,10 +67,22 @@ class Worker(_Model):
     )
 
 
+class Address(_Model):
+    line1: Text
+    line2: Text | None = None
+    city: Text
+    region: Text | None = None
+    postal_code: Text | None = None
+    country: Country
+
+
 class Employer(_Model):
     name: Text
     country: Country
     hired: IsoDate | None = None
+    place_of_hire: Text | None = None
+    address: Address | None = None
+    host_address: Address | None = None
 
 
 class Client(_Model):
@@ -95,20 +107,13 @@ class EngagementRow(_Model):
         return self
 
 
-class Address(_Model):
-    line1: Text
-    line2: Text | None = None
-    city: Text
-    region: Text | None = None
-    postal_code: Text | None = None
-    country: Country
-
-
 class Person(_Model):
     full_legal_name: Text | None = None
     ssn: Text | None = None
     date_of_birth: IsoDate | None = None
     place_of_birth: Text | None = None
+    email: Text | None = None
+    phone: Text | None = None
 
 
 class Business(_Model):
@@ -150,6 +155,9 @@ class CaseFile(_Model):
     person: Person | None = None
     business: Business | None = None
     records: tuple[Record, ...] = ()
+    extras: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], Text | bool] = Field(
+        default_factory=dict
+    )
 
     @model_validator(mode="after")
     def _employer_fits_kind(self) -> CaseFile:

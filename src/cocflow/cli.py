@@ -53,8 +53,11 @@ def _fail_input(err: InputError) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _run(action: Callable[[], T]) -> T:
-    """Run ``action`` and map cocflow's errors to exit statuses (no traceback unless --debug)."""
+def _run(action: Callable[[], T], passthrough: tuple[type[CocflowError], ...] = ()) -> T:
+    """Run ``action`` and map cocflow's errors to exit statuses (no traceback unless --debug).
+
+    Errors of the ``passthrough`` types are left for the caller to present.
+    """
     try:
         return action()
     except InputError as err:
@@ -67,6 +70,8 @@ def _run(action: Callable[[], T]) -> T:
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
     except CocflowError as err:
+        if isinstance(err, passthrough):
+            raise
         if _state["debug"]:
             raise
         typer.echo(f"cocflow: {err}", err=True)
@@ -184,6 +189,108 @@ def screen_batch(
             err=True,
         )
         raise typer.Exit(2)
+
+
+def _findings_text(report: Any, markup: bool) -> str:
+    errors = [f for f in report.findings if f.severity == "error"]
+    warnings = [f for f in report.findings if f.severity == "warning"]
+    head = "READY to file" if report.ready else f"NOT READY: {len(errors)} error(s) to fix"
+    if markup:
+        head = f"[bold {'green' if report.ready else 'red'}]{head}[/]"
+    lines = [f"{head}, {len(warnings)} warning(s)."]
+    for f in report.findings:
+        lines.append(f"  {f.severity.upper()} {f.path}: {f.message} [{f.code}]")
+        lines.append(f"      fix: {f.fix}")
+    return "\n".join(lines)
+
+
+@app.command()
+def check(
+    case: Annotated[Path, typer.Argument(help="The case file (.yaml, .yml or .json).")],
+    as_of: AsOfOpt = None,
+    format: FormatOpt = Format.text,
+) -> None:
+    """Review a filing before it goes to SSA: every finding with its path and fix."""
+    from cocflow import services
+    from cocflow.settings import Settings
+
+    day = _as_of(as_of)
+    report = _run(lambda: services.check_file(case, day, services.rules_for(Settings.from_env())))
+    if format is Format.json:
+        _dump(report.as_dict())
+        return
+    from rich.markup import escape
+
+    text = _findings_text(report, markup=sys.stdout.isatty())
+    _print(text if sys.stdout.isatty() else escape(text))
+
+
+class ChannelOpt(StrEnum):
+    online = "online"
+    mail = "mail"
+    fax = "fax"
+
+
+@app.command()
+def request(
+    case: Annotated[Path, typer.Argument(help="The case file (.yaml, .yml or .json).")],
+    out: Annotated[Path, typer.Option("--out", help="The folder to write the documents into.")],
+    channel: Annotated[
+        ChannelOpt | None,
+        typer.Option("--channel", help="online (default), or mail or fax as the fallback."),
+    ] = None,
+    as_of: AsOfOpt = None,
+    format: FormatOpt = Format.text,
+) -> None:
+    """Write the request documents, once 'cocflow check' finds no error."""
+    from cocflow import services
+    from cocflow.settings import Settings
+
+    day = _as_of(as_of)
+    settings = _run(Settings.from_env)
+
+    def run() -> Any:
+        return services.prepare_request(
+            case,
+            out,
+            day,
+            services.rules_for(settings),
+            channel=channel.value if channel else None,
+            processing_days=settings.processing_days,
+        )
+
+    try:
+        result = _run(run, passthrough=(services.NotReady,))
+    except services.NotReady as err:
+        if format is Format.json:
+            _dump(err.report.as_dict())
+        typer.echo(
+            f"cocflow: {err}; nothing was written.\n" + _findings_text(err.report, markup=False),
+            err=True,
+        )
+        raise typer.Exit(2) from None
+    if format is Format.json:
+        _dump(
+            {
+                "files": [str(p) for p in result.files],
+                "channel": result.channel.as_dict(),
+                "file_by": result.packet.file_by.isoformat() if result.packet.file_by else None,
+                **result.report.as_dict(),
+            }
+        )
+        return
+    advice = result.channel
+    lines = [f"Wrote {len(result.files)} files to {out}:"]
+    lines += [f"  {p.name}" for p in result.files]
+    lines.append(
+        f"Channel: {advice.channel} (recommended {advice.recommended}; allowed: "
+        f"{', '.join(advice.allowed)})"
+        + ("; VERIFY BEFORE FILING: the sources disagree" if advice.verify else "")
+    )
+    lines += [f"  - {text}" for text, _ in advice.notes]
+    lines.append(result.packet.timing_note or "")
+    lines.append("The files hold the full SSN: keep them private (they are readable by you only).")
+    typer.echo("\n".join(lines))
 
 
 @app.command()

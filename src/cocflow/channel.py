@@ -1,0 +1,75 @@
+"""How to file: online by default, mail or fax as the fallback, each with its sources.
+
+The claim that self-employed people (other than performers and entertainers) must mail or
+fax comes from an older SSA rule; current SSA pages say they may file online. Where the
+sources disagree the advice says "verify before filing" and lets the person choose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cocflow.packet import Channel
+from cocflow.rules.model import Agreement
+from cocflow.rules.process import Process
+
+__all__ = ["CHANNELS", "ChannelAdvice", "choose_channel"]
+
+CHANNELS: tuple[Channel, ...] = ("online", "mail", "fax")
+EMPLOYER_ONLY = "requester_employer_only"
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelAdvice:
+    channel: Channel  # the one to use (the person's choice, or the recommendation)
+    recommended: Channel
+    allowed: tuple[Channel, ...]
+    verify: bool  # sources disagree: "verify before filing"
+    notes: tuple[tuple[str, tuple[str, ...]], ...]  # (text, source URLs)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "recommended": self.recommended,
+            "allowed": list(self.allowed),
+            "status": "verify before filing" if self.verify else "sources agree",
+            "notes": [{"text": t, "sources": list(s)} for t, s in self.notes],
+        }
+
+
+def choose_channel(
+    kind: str,
+    performer: bool,
+    agreements: tuple[Agreement, ...],
+    process: Process,
+    chosen: Channel | None = None,
+) -> ChannelAdvice:
+    """The channel advice for a worker of ``kind`` under ``agreements``."""
+    notes: list[tuple[str, tuple[str, ...]]] = []
+    online = process.online
+    notes.append((f"Online at {online.value}: {online.note or ''}".strip(), online.urls))
+    notes.append(
+        (
+            f"By mail to {', '.join(process.mail.value)}, or by fax to {process.fax.value}.",
+            process.mail.urls + process.fax.urls,
+        )
+    )
+    verify = False
+    if kind == "self_employed" and not performer:
+        claim = process.self_employed_mail_only_claim
+        verify = claim.confidence not in ("high", "medium")
+        notes.append((f"Verify before filing: {claim.value}", claim.urls))
+    if kind == "employee":
+        notes.append(
+            (
+                "An employee cannot use the online form: the employer requests online, "
+                "or anyone may write by mail or fax.",
+                online.urls,
+            )
+        )
+        for agreement in agreements:
+            for extra in agreement.request_extras:
+                if extra.id == EMPLOYER_ONLY:
+                    notes.append((f"{agreement.name}: {extra.text}", extra.urls))
+    return ChannelAdvice(chosen or "online", "online", CHANNELS, verify, tuple(notes))
