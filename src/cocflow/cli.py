@@ -239,6 +239,10 @@ def request(
         ChannelOpt | None,
         typer.Option("--channel", help="online (default), or mail or fax as the fallback."),
     ] = None,
+    case_id: Annotated[
+        str | None,
+        typer.Option("--case", help="Record the prepared request in this case's proof file."),
+    ] = None,
     as_of: AsOfOpt = None,
     format: FormatOpt = Format.text,
 ) -> None:
@@ -248,6 +252,9 @@ def request(
 
     day = _as_of(as_of)
     settings = _run(Settings.from_env)
+    work = _casework() if case_id else None
+    if work is not None and case_id is not None:
+        _run(lambda: work.store.get_case(case_id))
 
     def run() -> Any:
         return services.prepare_request(
@@ -269,6 +276,19 @@ def request(
             err=True,
         )
         raise typer.Exit(2) from None
+    if work is not None and case_id is not None:
+        prepared = result.packet
+        payload = {
+            "ready": True,
+            "channel": result.channel.channel,
+            "request_json_sha256": result.hashes["request.json"],
+            "letter_sha256": result.hashes["request-letter.pdf"],
+            "file_by": prepared.file_by.isoformat() if prepared.file_by else None,
+            "period_start": prepared.period_start.isoformat(),
+            "period_end": prepared.period_end.isoformat() if prepared.period_end else None,
+        }
+        entry = _run(lambda: work.record(case_id, "request_prepared", payload))
+        typer.echo(f"Recorded as entry {entry.seq} of case {case_id}.", err=True)
     if format is Format.json:
         _dump(
             {
@@ -324,6 +344,249 @@ def agreements(
         _dump({"rules_version": rules.version, **render.agreement_dict(agreement)})
     else:
         typer.echo(render.agreement_text(agreement))
+
+
+case_app = typer.Typer(
+    help="Store cases: the facts, the decision and the proof file.", no_args_is_help=True
+)
+proof_app = typer.Typer(
+    help="The proof file: an append-only, hash-chained record of a case.", no_args_is_help=True
+)
+app.add_typer(case_app, name="case")
+app.add_typer(proof_app, name="proof")
+
+
+def _casework() -> Any:
+    from cocflow import services
+    from cocflow.casework import open_casework
+    from cocflow.settings import Settings
+
+    def run() -> Any:
+        settings = Settings.from_env()
+        return open_casework(settings, services.rules_for(settings))
+
+    return _run(run)
+
+
+@case_app.command("new")
+def case_new(
+    case_file: Annotated[Path, typer.Argument(help="The case file (.yaml, .yml or .json).")],
+    as_of: AsOfOpt = None,
+    format: FormatOpt = Format.text,
+) -> None:
+    """Store a case and its screening decision; prints the new case id."""
+    day = _as_of(as_of)
+    work = _casework()
+    case_id, decision = _run(lambda: work.new_case(case_file, day))
+    if format is Format.json:
+        _dump({"id": case_id, "outcome": decision.outcome})
+    else:
+        typer.echo(f"Case {case_id} stored; screening says {decision.outcome}.")
+
+
+@case_app.command("list")
+def case_list(format: FormatOpt = Format.text) -> None:
+    """List the stored cases."""
+    work = _casework()
+    cases = _run(work.cases)
+    if format is Format.json:
+        _dump(
+            [
+                {
+                    "id": c.id,
+                    "created_at": c.created_at,
+                    "updated_at": c.updated_at,
+                    "outcome": c.outcome,
+                    "title": c.title,
+                }
+                for c in cases
+            ]
+        )
+        return
+    for c in cases:
+        typer.echo(f"{c.id}  {c.outcome:<10} {c.updated_at[:10]}  {c.title}")
+    if not cases:
+        typer.echo("No cases yet: 'cocflow case new CASE_FILE' stores one.")
+
+
+@case_app.command("show")
+def case_show(
+    case_id: Annotated[str, typer.Argument(help="The case id.")], format: FormatOpt = Format.text
+) -> None:
+    """Show a stored case (SSN masked, date of birth hidden)."""
+    work = _casework()
+    shown = _run(lambda: work.show(case_id))
+    if format is Format.json:
+        _dump(shown)
+        return
+    typer.echo(
+        f"Case {shown['id']}: {shown['title']}\nOutcome: {shown['outcome']} "
+        f"(updated {shown['updated_at']})"
+    )
+    person = shown["facts"].get("person") or {}
+    for key in ("full_legal_name", "ssn", "date_of_birth"):
+        if key in person:
+            typer.echo(f"  person.{key}: {person[key]}")
+
+
+@case_app.command("update")
+def case_update(
+    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    case_file: Annotated[Path, typer.Argument(help="The corrected case file.")],
+    as_of: AsOfOpt = None,
+    format: FormatOpt = Format.text,
+) -> None:
+    """Replace a case's facts, record what changed, and screen it again."""
+    day = _as_of(as_of)
+    work = _casework()
+    changed, decision = _run(lambda: work.update_case(case_id, case_file, day))
+    if format is Format.json:
+        _dump({"id": case_id, "changed": changed, "outcome": decision.outcome})
+        return
+    typer.echo(
+        f"Case {case_id}: {len(changed)} change(s)"
+        + (f" ({', '.join(changed)})" if changed else "")
+        + f"; screening says {decision.outcome}."
+    )
+
+
+class KindOpt(StrEnum):
+    submission = "submission"
+    approval = "approval"
+    certificate = "certificate"
+    delivery = "delivery"
+    extension = "extension"
+    other = "other"
+
+
+@proof_app.command("add")
+def proof_add(
+    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    file: Annotated[Path | None, typer.Argument(help="PDF, PNG, JPEG, EML or TXT.")] = None,
+    kind: Annotated[KindOpt, typer.Option("--kind", help="What the record is.")] = KindOpt.other,
+    channel: Annotated[str | None, typer.Option(help="online, mail, fax, e-mail, hand...")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="When it happened (YYYY-MM-DD).")] = None,
+    control_number: Annotated[str | None, typer.Option(help="Online request's number.")] = None,
+    tracking: Annotated[str | None, typer.Option(help="Mail tracking or fax confirmation.")] = None,
+    to: Annotated[
+        str | None, typer.Option(help="Delivered to: authority, payroll, client.")
+    ] = None,
+    period_start: Annotated[str | None, typer.Option(help="Certificate period start.")] = None,
+    period_end: Annotated[str | None, typer.Option(help="Certificate period end.")] = None,
+    country: Annotated[str | None, typer.Option(help="Certificate country (ISO code).")] = None,
+    note: Annotated[str | None, typer.Option(help="A short note.")] = None,
+) -> None:
+    """Add a record (and its file) to a case's proof file."""
+    for label, value in (
+        ("--date", on),
+        ("--period-start", period_start),
+        ("--period-end", period_end),
+    ):
+        if value is not None:
+            _as_of(value) if label == "--date" else _date_option(label, value)
+    work = _casework()
+    details = {
+        "channel": channel,
+        "date": on,
+        "control_number": control_number,
+        "tracking": tracking,
+        "to": to,
+        "period_start": period_start,
+        "period_end": period_end,
+        "country": country,
+        "note": note,
+    }
+    entry = _run(lambda: work.add(case_id, kind.value, file, details))
+    typer.echo(f"Entry {entry.seq} ({entry.kind}) added to case {case_id}; hash {entry.hash}.")
+
+
+def _date_option(label: str, value: str) -> None:
+    from cocflow.isodate import parse_iso_date
+
+    try:
+        parse_iso_date(value)
+    except ValueError as exc:
+        _fail_input(InputError([Problem(label, "BAD_DATE", f"{exc}.", "write YYYY-MM-DD.")]))
+
+
+@proof_app.command("list")
+def proof_list(
+    case_id: Annotated[str, typer.Argument(help="The case id.")], format: FormatOpt = Format.text
+) -> None:
+    """List a case's proof file entries."""
+    work = _casework()
+    entries = _run(lambda: work.entries(case_id))
+    if format is Format.json:
+        _dump(
+            [
+                {
+                    "seq": e.seq,
+                    "kind": e.kind,
+                    "at": e.at,
+                    "payload": json.loads(e.payload),
+                    "prev_hash": e.prev_hash,
+                    "hash": e.hash,
+                }
+                for e in entries
+            ]
+        )
+        return
+    for e in entries:
+        typer.echo(f"{e.seq:>3}  {e.at[:19]}  {e.kind:<22} {e.payload}")
+
+
+@proof_app.command("verify")
+def proof_verify(case_id: Annotated[str, typer.Argument(help="The case id.")]) -> None:
+    """Check the chain and every stored file; exit 1 naming the first bad entry."""
+    work = _casework()
+    broken = _run(lambda: work.verify(case_id))
+    if broken:
+        seq, why = broken
+        typer.echo(f"BROKEN: entry {seq}: {why}.", err=True)
+        raise typer.Exit(1)
+    entries = work.entries(case_id)
+    head = entries[-1].hash if entries else "-"
+    typer.echo(f"OK: {len(entries)} entries and their files check out; head {head}.")
+
+
+@proof_app.command("export")
+def proof_export(
+    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    out: Annotated[Path, typer.Option("--out", help="The zip file to write.")],
+) -> None:
+    """Write the proof bundle: SHA256SUMS, manifest, chain, files and a readable timeline."""
+    work = _casework()
+    path = _run(lambda: work.export(case_id, out))
+    typer.echo(f"Wrote {path}; check it with: unzip, then sha256sum -c SHA256SUMS.")
+
+
+@app.command()
+def status(
+    case_id: Annotated[str, typer.Argument(help="The case id.")], format: FormatOpt = Format.text
+) -> None:
+    """The four checkpoints, in order, and whether you may rely on the exemption."""
+    work = _casework()
+    points = _run(lambda: work.checkpoints(case_id))
+    guidance = _run(lambda: work.guidance(case_id))
+    rely = all(p.done for p in points)
+    if format is Format.json:
+        _dump(
+            {
+                "checkpoints": [
+                    {"name": p.name, "done": p.done, "evidence": p.evidence} for p in points
+                ],
+                "rely": rely,
+                "guidance": guidance,
+            }
+        )
+        return
+    for n, p in enumerate(points, 1):
+        typer.echo(f"{n}. [{'x' if p.done else ' '}] {p.name}: {p.evidence}")
+    if guidance:
+        typer.echo("Delivery:")
+        for line in guidance:
+            typer.echo(f"  - {line}")
+    typer.echo(f"Rely on the exemption: {'yes' if rely else 'not yet'}")
 
 
 def main() -> None:

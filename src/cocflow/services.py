@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -125,6 +126,7 @@ class NotReady(CocflowError):
 @dataclass(frozen=True)
 class RequestResult:
     files: tuple[Path, ...]
+    hashes: dict[str, str]  # file name -> SHA-256 of what was written
     report: CheckReport
     packet: FilingPacket
     channel: ChannelAdvice
@@ -170,4 +172,5 @@ def prepare_request(
     for name, data in outputs.items():
         atomic_write(out / name, data)
         written.append(out / name)
-    return RequestResult(tuple(written), report, packet, advice)
+    hashes = {name: hashlib.sha256(data).hexdigest() for name, data in outputs.items()}
+    return RequestResult(tuple(written), hashes, report, packet, advice)

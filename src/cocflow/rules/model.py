@@ -205,6 +205,7 @@ class Agreement(_Model):
     request_extras: tuple[RequestExtra, ...] = ()
     foreign_certificate_issuer: TextFact | None = None
     us_certificate_use: TextFact | None = None
+    delivery_notes: tuple[TextFact, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Agreement:

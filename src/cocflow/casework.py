@@ -1,0 +1,439 @@
+"""Case and proof-file services: the case store, the proof log, the four checkpoints, export.
+
+The CLI (and any other client) calls these; each writes in one transaction, and files enter
+the vault before the log entry that names them, so an entry never points at a missing file.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cocflow.atomic import atomic_write
+from cocflow.casefile import CaseFile, load_case, parse_case
+from cocflow.crypto import load_keys
+from cocflow.decision import Decision
+from cocflow.errors import InputError, Problem
+from cocflow.proofchain import ChainEntry, canonical, first_break
+from cocflow.rules.loader import RuleBook
+from cocflow.screening import screen
+from cocflow.settings import Settings
+from cocflow.ssn import mask, normalize
+from cocflow.store.db import database_exists, open_engine, sqlite_url
+from cocflow.store.repo import CaseSummary, Store
+from cocflow.vault import StoredFile, Vault
+
+__all__ = ["KINDS", "Casework", "Checkpoint", "open_casework"]
+
+# proof add --kind  ->  event kind
+KINDS = {
+    "submission": "submitted",
+    "approval": "approved",
+    "certificate": "certificate_received",
+    "delivery": "delivered",
+    "extension": "extension_requested",
+    "other": "document",
+}
+SECRET_PATHS = ("ssn", "date_of_birth")
+
+
+def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The case file without SSNs and dates of birth, and those values apart."""
+    facts = json.loads(json.dumps(data))
+    secret: dict[str, Any] = {"records": {}}
+    person = facts.get("person") or {}
+    for key in SECRET_PATHS:
+        if person.get(key) is not None:
+            secret[key] = (
+                normalize(person[key])
+                if key == "ssn" and re.fullmatch(r"\d{3}[- ]?\d{2}[- ]?\d{4}", person[key].strip())
+                else str(person.pop(key))
+            )
+            person.pop(key, None)
+    for index, record in enumerate(facts.get("records") or []):
+        for key in SECRET_PATHS:
+            if record.get(key) is not None:
+                secret["records"][f"{index}.{key}"] = str(record.pop(key))
+    return facts, secret
+
+
+def _join(facts: dict[str, Any], secret: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(json.dumps(facts))
+    person = data.setdefault("person", {}) if any(secret.get(k) for k in SECRET_PATHS) else None
+    for key in SECRET_PATHS:
+        if secret.get(key) is not None and person is not None:
+            person[key] = secret[key]
+    for name, value in (secret.get("records") or {}).items():
+        index, key = name.split(".")
+        data["records"][int(index)][key] = value
+    return data
+
+
+def _title(case: CaseFile) -> str:
+    places = ", ".join(f"{e.country} {e.start}..{e.end or 'open'}" for e in case.engagements)
+    name = case.person.full_legal_name if case.person and case.person.full_legal_name else ""
+    return f"{name + ': ' if name else ''}{case.worker.kind}, {places}"
+
+
+def _screened(decision: Decision) -> dict[str, Any]:
+    return {
+        "outcome": decision.outcome,
+        "as_of": decision.as_of.isoformat(),
+        "rules_version": decision.rules_version,
+        "reasons": sorted({r.code for r in decision.all_reasons()}),
+        "decision_sha256": _sha(canonical(decision.as_dict()).encode()),
+    }
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _changed(before: Any, after: Any, path: str = "") -> list[str]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        keys = sorted(set(before) | set(after))
+        return [
+            p
+            for k in keys
+            for p in _changed(before.get(k), after.get(k), f"{path}.{k}" if path else k)
+        ]
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        return [
+            p
+            for i, (a, b) in enumerate(zip(before, after, strict=True))
+            for p in _changed(a, b, f"{path}[{i}]")
+        ]
+    return [] if before == after else [path or "(case)"]
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    name: str
+    done: bool
+    evidence: str
+
+
+def _display_name(name: str) -> str:
+    """A file name for display only: the last part, printable, at most 100 characters."""
+    base = re.split(r"[\\/]", name)[-1]
+    return "".join(c for c in base if c.isprintable())[:100] or "file"
+
+
+class Casework:
+    def __init__(self, store: Store, vault: Vault, rules: RuleBook) -> None:
+        self.store, self.vault, self.rules = store, vault, rules
+
+    # --- cases ---------------------------------------------------------------------------
+
+    def new_case(self, path: Path, today: date) -> tuple[str, Decision]:
+        case_file = load_case(path)
+        decision = screen(case_file.to_case(), self.rules, today)
+        facts, secret = _split(case_file.model_dump(mode="json", by_alias=True, exclude_none=True))
+        case_id = self.store.create_case(
+            kind=case_file.worker.kind,
+            title=_title(case_file),
+            facts=facts,
+            secret=secret,
+            decision=decision.as_dict(),
+            outcome=decision.outcome,
+            rules_version=decision.rules_version,
+            event_payload=_screened(decision),
+        )
+        return case_id, decision
+
+    def case_file(self, case_id: str) -> CaseFile:
+        summary = self.store.get_case(case_id)
+        return parse_case(_join(summary.facts, self.store.secrets(case_id)))
+
+    def update_case(self, case_id: str, path: Path, today: date) -> tuple[list[str], Decision]:
+        before = self.store.get_case(case_id)
+        old_secret = self.store.secrets(case_id)
+        case_file = load_case(path)
+        decision = screen(case_file.to_case(), self.rules, today)
+        facts, secret = _split(case_file.model_dump(mode="json", by_alias=True, exclude_none=True))
+        changed = _changed(before.facts, facts) + [
+            f"person.{k}" for k in SECRET_PATHS if old_secret.get(k) != secret.get(k)
+        ]
+        events: list[tuple[str, dict[str, Any]]] = []
+        if changed:
+            events.append(("facts_changed", {"paths": changed}))
+        events.append(("screened", _screened(decision)))
+        self.store.update_case(
+            case_id,
+            title=_title(case_file),
+            facts=facts,
+            secret=secret,
+            decision=decision.as_dict(),
+            outcome=decision.outcome,
+            rules_version=decision.rules_version,
+            events=events,
+        )
+        return changed, decision
+
+    def show(self, case_id: str) -> dict[str, Any]:
+        """The case for display: the SSN masked, the date of birth hidden."""
+        summary = self.store.get_case(case_id)
+        secret = self.store.secrets(case_id)
+        facts = summary.facts
+        person = facts.setdefault("person", {})
+        if secret.get("ssn"):
+            person["ssn"] = mask(secret["ssn"])
+        if secret.get("date_of_birth"):
+            person["date_of_birth"] = "(on file)"
+        return {
+            "id": summary.id,
+            "created_at": summary.created_at,
+            "updated_at": summary.updated_at,
+            "outcome": summary.outcome,
+            "title": summary.title,
+            "facts": facts,
+            "decision": summary.decision,
+        }
+
+    def cases(self) -> list[CaseSummary]:
+        return self.store.list_cases()
+
+    # --- the proof file ------------------------------------------------------------------
+
+    def add(
+        self, case_id: str, kind: str, file: Path | None, details: dict[str, Any]
+    ) -> ChainEntry:
+        self.store.get_case(case_id)  # unknown case: fail before touching the vault
+        if kind not in KINDS:
+            raise InputError(
+                [
+                    Problem(
+                        "--kind",
+                        "BAD_KIND",
+                        f"'{kind}' is not a kind of record.",
+                        f"use one of {', '.join(KINDS)}.",
+                    )
+                ]
+            )
+        if file is None and kind != "delivery":
+            raise InputError(
+                [
+                    Problem(
+                        "FILE",
+                        "FILE_REQUIRED",
+                        f"a {kind} record needs its file.",
+                        "give the file (PDF, PNG, JPEG, EML or TXT).",
+                    )
+                ]
+            )
+        payload = {k: v for k, v in details.items() if v is not None}
+        stored: StoredFile | None = None
+        if file is not None:
+            stored = self.vault.ingest(file)
+            payload["file"] = {
+                "sha256": stored.sha256,
+                "size": stored.size,
+                "media_type": stored.media_type,
+                "name": _display_name(file.name),
+            }
+        info = (stored.sha256, stored.size, stored.media_type) if stored else None
+        return self.store.append(case_id, KINDS[kind], payload, info)
+
+    def record(self, case_id: str, kind: str, payload: dict[str, Any]) -> ChainEntry:
+        return self.store.append(case_id, kind, payload)
+
+    def entries(self, case_id: str) -> list[ChainEntry]:
+        return self.store.events(case_id)
+
+    def verify(self, case_id: str) -> tuple[int, str] | None:
+        """``None`` when the chain and every file check out, else (entry, what is wrong)."""
+        entries = self.store.events(case_id)
+        broken = first_break(entries)
+        if broken:
+            return broken
+        for entry in entries:
+            file = json.loads(entry.payload).get("file")
+            if file and not (
+                self.vault.exists(file["sha256"]) and self.vault.verify(file["sha256"])
+            ):
+                return entry.seq, f"its file {file['sha256'][:12]}... is missing or changed"
+        return None
+
+    def guidance(self, case_id: str) -> list[str]:
+        """Who receives or asks for the U.S. certificate, per work country, from the rules."""
+        facts = self.store.get_case(case_id).facts
+        us = self.rules.network.us_codes
+        countries = sorted({e["country"] for e in facts["engagements"]} - us)
+        lines: list[str] = []
+        for country in countries:
+            for agreement in self.rules.for_country(country):
+                for fact in (agreement.us_certificate_use, *agreement.delivery_notes):
+                    if fact is None:
+                        continue
+                    verify = "" if fact.confidence == "high" else " (verify for your case)"
+                    lines.append(f"{agreement.name}: {fact.value}{verify} [source: {fact.urls[0]}]")
+        lines.append(
+            "Whoever receives it (foreign authority, payroll or client), keep written "
+            "proof of receipt and add it with 'cocflow proof add ID FILE --kind "
+            "delivery --to ...'."
+        )
+        return lines
+
+    def checkpoints(self, case_id: str) -> list[Checkpoint]:
+        entries = self.store.events(case_id)
+        payloads = [(e, json.loads(e.payload)) for e in entries]
+        screened = [(e, p) for e, p in payloads if e.kind == "screened"]
+        last = screened[-1] if screened else None
+        one = Checkpoint(
+            "Coverage confirmed",
+            bool(last and last[1]["outcome"] == "go"),
+            f"entry {last[0].seq}: screening says {last[1]['outcome']}"
+            if last
+            else "no screening recorded",
+        )
+        prepared = [e for e, p in payloads if e.kind == "request_prepared" and p.get("ready")]
+        submitted = [
+            e for e, _ in payloads if e.kind == "submitted" and prepared and e.seq > prepared[0].seq
+        ]
+        two = Checkpoint(
+            "Request filed with complete details",
+            one.done and bool(submitted),
+            f"entry {submitted[-1].seq}: submitted after the clean check of entry {prepared[0].seq}"
+            if submitted
+            else "no submission after a clean 'cocflow request --case' check"
+            if prepared
+            else "no clean check ('cocflow request --case ID') yet",
+        )
+        certificate = [e for e, _ in payloads if e.kind == "certificate_received"]
+        confirmation = [
+            e
+            for e, _ in payloads
+            if e.kind in ("approved", "submitted") and json.loads(e.payload).get("file")
+        ]
+        three_done = two.done and bool(certificate and confirmation and prepared)
+        three = Checkpoint(
+            "Records stored together",
+            three_done,
+            f"certificate (entry {certificate[-1].seq}), confirmation (entry "
+            f"{confirmation[-1].seq}) and submitted data (entry "
+            f"{prepared[-1].seq})"
+            if three_done
+            else "needs the certificate, the approval or submission confirmation, "
+            "and the submitted data in the proof file",
+        )
+        delivered = [(e, p) for e, p in payloads if e.kind == "delivered"]
+        receipt = [(e, p) for e, p in delivered if p.get("file")]
+        if receipt:
+            evidence = (
+                f"entry {receipt[-1][0].seq}: delivered to {receipt[-1][1].get('to')} "
+                f"with proof of receipt"
+            )
+        elif delivered:
+            evidence = (
+                f"entry {delivered[-1][0].seq}: sent to {delivered[-1][1].get('to')} "
+                f"but no written proof of receipt is on file"
+            )
+        else:
+            evidence = "not delivered yet"
+        four = Checkpoint(
+            "Certificate delivered with proof of receipt", three.done and bool(receipt), evidence
+        )
+        return [one, two, three, four]
+
+    def export(self, case_id: str, out: Path) -> Path:
+        """A zip of the proof file: SHA256SUMS, manifest.json, chain.json, files, timeline."""
+        summary = self.store.get_case(case_id)
+        entries = self.store.events(case_id)
+        members: dict[str, bytes] = {}
+        files = []
+        for entry in entries:
+            file = json.loads(entry.payload).get("file")
+            if file:
+                ext = {
+                    "application/pdf": "pdf",
+                    "image/png": "png",
+                    "image/jpeg": "jpg",
+                    "message/rfc822": "eml",
+                    "text/plain": "txt",
+                }[file["media_type"]]
+                name = f"files/{file['sha256']}.{ext}"
+                members[name] = self.vault.read(file["sha256"])
+                files.append(
+                    {"path": name, **{k: file[k] for k in ("sha256", "size", "media_type")}}
+                )
+        chain = [
+            {
+                "seq": e.seq,
+                "kind": e.kind,
+                "at": e.at,
+                "payload": json.loads(e.payload),
+                "prev_hash": e.prev_hash,
+                "hash": e.hash,
+            }
+            for e in entries
+        ]
+        members["chain.json"] = (json.dumps(chain, indent=2, ensure_ascii=False) + "\n").encode()
+        checkpoints = self.checkpoints(case_id)
+        manifest = {
+            "cocflow_proof": 1,
+            "case": summary.id,
+            "title": summary.title,
+            "outcome": summary.outcome,
+            "entries": len(entries),
+            "head_hash": entries[-1].hash if entries else None,
+            "chain_intact": self.verify(case_id) is None,
+            "files": files,
+            "checkpoints": [
+                {"name": c.name, "done": c.done, "evidence": c.evidence} for c in checkpoints
+            ],
+        }
+        members["manifest.json"] = (
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        ).encode()
+        members["timeline.html"] = _timeline(summary, entries, checkpoints).encode()
+        sums = "".join(f"{_sha(data)}  {name}\n" for name, data in sorted(members.items()))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in sorted(members.items()):
+                archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+            archive.writestr(zipfile.ZipInfo("SHA256SUMS", date_time=(1980, 1, 1, 0, 0, 0)), sums)
+        atomic_write(out, buffer.getvalue())
+        return out
+
+
+def _timeline(
+    summary: CaseSummary, entries: list[ChainEntry], checkpoints: list[Checkpoint]
+) -> str:
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{x.seq}</td><td>{e(x.at)}</td><td>{e(x.kind)}</td>"
+        f"<td><code>{e(canonical(json.loads(x.payload)))}</code></td>"
+        f"<td><code>{x.hash[:16]}</code></td></tr>"
+        for x in entries
+    )
+    marks = "".join(
+        f"<li>{'&#10003;' if c.done else '&#9744;'} {e(c.name)}: {e(c.evidence)}</li>"
+        for c in checkpoints
+    )
+    rely = "yes" if all(c.done for c in checkpoints) else "not yet"
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Proof file "
+        f"{e(summary.id)}</title></head><body><h1>Proof file of case {e(summary.id)}</h1>"
+        f"<p>{e(summary.title)}</p><h2>Checkpoints</h2><ul>{marks}</ul>"
+        f"<p>Rely on the exemption: {rely}</p><h2>Timeline</h2><table border='1'>"
+        f"<tr><th>#</th><th>When (UTC)</th><th>What</th><th>Details</th><th>Hash</th></tr>"
+        f"{rows}</table></body></html>\n"
+    )
+
+
+def open_casework(settings: Settings, rules: RuleBook) -> Casework:
+    """The store (SQLite in COCFLOW_HOME unless COCFLOW_DATABASE_URL), its key and vault."""
+    settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    engine = open_engine(settings.database_url or sqlite_url(settings.home))
+    keys = load_keys(settings.key_path, settings.env_key, data_exists=database_exists(engine))
+    vault = Vault(settings.home / "files", max_bytes=settings.max_file_mb * 1024 * 1024)
+    return Casework(Store(engine, keys), vault, rules)

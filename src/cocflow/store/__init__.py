@@ -1,0 +1,1 @@
+"""The case store: SQLite by default, PostgreSQL for teams, through SQLAlchemy and Alembic."""

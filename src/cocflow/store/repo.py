@@ -1,0 +1,247 @@
+"""The case store's operations. Each public method is one transaction."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from cocflow.crypto import Keys, blind_index, decrypt, encrypt
+from cocflow.errors import InputError, Problem
+from cocflow.proofchain import GENESIS, ChainEntry, canonical, entry_hash
+from cocflow.store.models import CaseRow, EventRow, FileRow, SecretRow
+
+__all__ = ["CaseSummary", "Store", "now"]
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSummary:
+    id: str
+    created_at: str
+    updated_at: str
+    kind: str
+    title: str
+    outcome: str
+    facts: dict[str, Any]
+    decision: dict[str, Any]
+    rules_version: str
+
+
+def _summary(row: CaseRow) -> CaseSummary:
+    return CaseSummary(
+        row.id,
+        row.created_at,
+        row.updated_at,
+        row.kind,
+        row.title,
+        row.outcome,
+        json.loads(row.facts),
+        json.loads(row.decision),
+        row.rules_version,
+    )
+
+
+def unknown_case(case_id: str) -> InputError:
+    return InputError(
+        [
+            Problem(
+                "CASE_ID",
+                "UNKNOWN_CASE",
+                f"there is no case '{case_id}'.",
+                "run 'cocflow case list' to see the case ids.",
+            )
+        ]
+    )
+
+
+class Store:
+    """Cases, their encrypted personal data and their proof logs."""
+
+    def __init__(self, engine: Engine, keys: Keys) -> None:
+        self.engine = engine
+        self.keys = keys
+
+    # --- cases -------------------------------------------------------------------------
+
+    def _seal(self, session: Session, case_id: str, secret: dict[str, Any]) -> None:
+        row = session.get(SecretRow, case_id) or SecretRow(case_id=case_id)
+
+        def seal(column: str, value: str | None) -> bytes | None:
+            if value is None:
+                return None
+            return encrypt(self.keys, value, table="case_secrets", column=column, row_id=case_id)
+
+        row.ssn = seal("ssn", secret.get("ssn"))
+        row.date_of_birth = seal("date_of_birth", secret.get("date_of_birth"))
+        records = secret.get("records") or {}
+        row.records = seal("records", canonical(records)) if records else None
+        row.ssn_index = blind_index(self.keys, secret["ssn"]) if secret.get("ssn") else None
+        session.add(row)
+
+    def secrets(self, case_id: str) -> dict[str, Any]:
+        """The decrypted personal data of a case (for documents, never for display)."""
+        with Session(self.engine) as session:
+            row = session.get(SecretRow, case_id)
+            if row is None:
+                return {}
+
+            def open_(column: str, blob: bytes | None) -> str | None:
+                if blob is None:
+                    return None
+                return decrypt(self.keys, blob, table="case_secrets", column=column, row_id=case_id)
+
+            records = open_("records", row.records)
+            return {
+                "ssn": open_("ssn", row.ssn),
+                "date_of_birth": open_("date_of_birth", row.date_of_birth),
+                "records": json.loads(records) if records else {},
+            }
+
+    def create_case(
+        self,
+        *,
+        kind: str,
+        title: str,
+        facts: dict[str, Any],
+        secret: dict[str, Any],
+        decision: dict[str, Any],
+        outcome: str,
+        rules_version: str,
+        event_payload: dict[str, Any],
+    ) -> str:
+        case_id = secrets.token_hex(8)
+        stamp = now()
+        with Session(self.engine) as session, session.begin():
+            session.add(
+                CaseRow(
+                    id=case_id,
+                    created_at=stamp,
+                    updated_at=stamp,
+                    kind=kind,
+                    title=title[:200],
+                    facts=canonical(facts),
+                    decision=canonical(decision),
+                    outcome=outcome,
+                    rules_version=rules_version,
+                )
+            )
+            session.flush()
+            self._seal(session, case_id, secret)
+            self._append(session, case_id, "screened", event_payload, stamp)
+        return case_id
+
+    def update_case(
+        self,
+        case_id: str,
+        *,
+        title: str,
+        facts: dict[str, Any],
+        secret: dict[str, Any],
+        decision: dict[str, Any],
+        outcome: str,
+        rules_version: str,
+        events: Sequence[tuple[str, dict[str, Any]]],
+    ) -> None:
+        stamp = now()
+        with Session(self.engine) as session, session.begin():
+            row = session.get(CaseRow, case_id, with_for_update=True)
+            if row is None:
+                raise unknown_case(case_id)
+            row.updated_at, row.title = stamp, title[:200]
+            row.facts, row.decision = canonical(facts), canonical(decision)
+            row.outcome, row.rules_version = outcome, rules_version
+            self._seal(session, case_id, secret)
+            for kind, payload in events:
+                self._append(session, case_id, kind, payload, stamp)
+
+    def get_case(self, case_id: str) -> CaseSummary:
+        with Session(self.engine) as session:
+            row = session.get(CaseRow, case_id)
+            if row is None:
+                raise unknown_case(case_id)
+            return _summary(row)
+
+    def list_cases(self) -> list[CaseSummary]:
+        with Session(self.engine) as session:
+            rows = session.scalars(select(CaseRow).order_by(CaseRow.created_at))
+            return [_summary(r) for r in rows]
+
+    def find_by_ssn(self, ssn: str) -> list[str]:
+        index = blind_index(self.keys, ssn)
+        with Session(self.engine) as session:
+            return list(
+                session.scalars(select(SecretRow.case_id).where(SecretRow.ssn_index == index))
+            )
+
+    # --- the proof log -----------------------------------------------------------------
+
+    def _append(
+        self, session: Session, case_id: str, kind: str, payload: dict[str, Any], stamp: str
+    ) -> ChainEntry:
+        last = session.scalars(
+            select(EventRow)
+            .where(EventRow.case_id == case_id)
+            .order_by(EventRow.seq.desc())
+            .limit(1)
+        ).first()
+        seq = (last.seq + 1) if last else 1
+        prev = last.hash if last else GENESIS
+        text = canonical(payload)
+        digest = entry_hash(seq, case_id, kind, stamp, text, prev)
+        session.add(
+            EventRow(
+                case_id=case_id,
+                seq=seq,
+                kind=kind,
+                at=stamp,
+                payload=text,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+        return ChainEntry(seq, case_id, kind, stamp, text, prev, digest)
+
+    def append(
+        self,
+        case_id: str,
+        kind: str,
+        payload: dict[str, Any],
+        file: tuple[str, int, str] | None = None,
+    ) -> ChainEntry:
+        """Add one entry (and the stored file it names) in one transaction."""
+        with Session(self.engine) as session, session.begin():
+            row = session.get(CaseRow, case_id, with_for_update=True)
+            if row is None:
+                raise unknown_case(case_id)
+            if file is not None and session.get(FileRow, file[0]) is None:
+                session.add(
+                    FileRow(sha256=file[0], size=file[1], media_type=file[2], created_at=now())
+                )
+            return self._append(session, case_id, kind, payload, now())
+
+    def events(self, case_id: str) -> list[ChainEntry]:
+        with Session(self.engine) as session:
+            if session.get(CaseRow, case_id) is None:
+                raise unknown_case(case_id)
+            rows = session.scalars(
+                select(EventRow).where(EventRow.case_id == case_id).order_by(EventRow.id)
+            )
+            return [
+                ChainEntry(r.seq, r.case_id, r.kind, r.at, r.payload, r.prev_hash, r.hash)
+                for r in rows
+            ]
+
+    def file_info(self, sha256: str) -> tuple[int, str] | None:
+        with Session(self.engine) as session:
+            row = session.get(FileRow, sha256)
+            return (row.size, row.media_type) if row else None
