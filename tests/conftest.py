@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import secrets
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -14,3 +17,46 @@ AS_OF = date(2026, 11, 25)
 @pytest.fixture(scope="session")
 def rules() -> RuleBook:
     return load_rules()
+
+
+POSTGRES_URL = os.environ.get(
+    "COCFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_reachable() -> str | None:
+    """None when PostgreSQL answers, else why not."""
+    try:
+        import psycopg
+
+        dsn = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn, connect_timeout=3):
+            return None
+    except Exception as exc:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database of each kind: SQLite in tmp_path, a PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cocflow.db'}"
+        return
+    problem = _postgres_reachable()
+    if problem is not None:
+        message = f"PostgreSQL not reachable at {POSTGRES_URL}: {problem}"
+        if os.environ.get("COCFLOW_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message + " (set COCFLOW_TEST_POSTGRES_URL, or run .ci/run)")
+    import sqlalchemy
+
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = sqlalchemy.create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()

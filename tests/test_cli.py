@@ -156,6 +156,10 @@ def test_every_command_is_in_the_readme() -> None:
     for command in app.registered_commands:
         name = command.name or (command.callback.__name__ if command.callback else "")
         assert f"cocflow {name}" in readme, name
+    for group in app.registered_groups:
+        assert group.typer_instance is not None
+        for command in group.typer_instance.registered_commands:
+            assert f"cocflow {group.name} {command.name}" in readme, command.name
 
 
 def test_installed_command_runs_in_a_fresh_process() -> None:

@@ -132,6 +132,10 @@ class Casework:
     def __init__(self, store: Store, vault: Vault, rules: RuleBook) -> None:
         self.store, self.vault, self.rules = store, vault, rules
 
+    def close(self) -> None:
+        """Release the database connections."""
+        self.store.engine.dispose()
+
     # --- cases ---------------------------------------------------------------------------
 
     def new_case(self, path: Path, today: date) -> tuple[str, Decision]:

@@ -233,6 +233,7 @@ class ChannelOpt(StrEnum):
 
 @app.command()
 def request(
+    ctx: typer.Context,
     case: Annotated[Path, typer.Argument(help="The case file (.yaml, .yml or .json).")],
     out: Annotated[Path, typer.Option("--out", help="The folder to write the documents into.")],
     channel: Annotated[
@@ -252,7 +253,7 @@ def request(
 
     day = _as_of(as_of)
     settings = _run(Settings.from_env)
-    work = _casework() if case_id else None
+    work = _casework(ctx) if case_id else None
     if work is not None and case_id is not None:
         _run(lambda: work.store.get_case(case_id))
 
@@ -356,7 +357,8 @@ app.add_typer(case_app, name="case")
 app.add_typer(proof_app, name="proof")
 
 
-def _casework() -> Any:
+def _casework(ctx: typer.Context) -> Any:
+    """The case store for this command, closed when the command ends."""
     from cocflow import services
     from cocflow.casework import open_casework
     from cocflow.settings import Settings
@@ -365,18 +367,21 @@ def _casework() -> Any:
         settings = Settings.from_env()
         return open_casework(settings, services.rules_for(settings))
 
-    return _run(run)
+    work = _run(run)
+    ctx.call_on_close(work.close)
+    return work
 
 
 @case_app.command("new")
 def case_new(
+    ctx: typer.Context,
     case_file: Annotated[Path, typer.Argument(help="The case file (.yaml, .yml or .json).")],
     as_of: AsOfOpt = None,
     format: FormatOpt = Format.text,
 ) -> None:
     """Store a case and its screening decision; prints the new case id."""
     day = _as_of(as_of)
-    work = _casework()
+    work = _casework(ctx)
     case_id, decision = _run(lambda: work.new_case(case_file, day))
     if format is Format.json:
         _dump({"id": case_id, "outcome": decision.outcome})
@@ -385,9 +390,9 @@ def case_new(
 
 
 @case_app.command("list")
-def case_list(format: FormatOpt = Format.text) -> None:
+def case_list(ctx: typer.Context, format: FormatOpt = Format.text) -> None:
     """List the stored cases."""
-    work = _casework()
+    work = _casework(ctx)
     cases = _run(work.cases)
     if format is Format.json:
         _dump(
@@ -411,10 +416,12 @@ def case_list(format: FormatOpt = Format.text) -> None:
 
 @case_app.command("show")
 def case_show(
-    case_id: Annotated[str, typer.Argument(help="The case id.")], format: FormatOpt = Format.text
+    ctx: typer.Context,
+    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    format: FormatOpt = Format.text,
 ) -> None:
     """Show a stored case (SSN masked, date of birth hidden)."""
-    work = _casework()
+    work = _casework(ctx)
     shown = _run(lambda: work.show(case_id))
     if format is Format.json:
         _dump(shown)
@@ -431,6 +438,7 @@ def case_show(
 
 @case_app.command("update")
 def case_update(
+    ctx: typer.Context,
     case_id: Annotated[str, typer.Argument(help="The case id.")],
     case_file: Annotated[Path, typer.Argument(help="The corrected case file.")],
     as_of: AsOfOpt = None,
@@ -438,7 +446,7 @@ def case_update(
 ) -> None:
     """Replace a case's facts, record what changed, and screen it again."""
     day = _as_of(as_of)
-    work = _casework()
+    work = _casework(ctx)
     changed, decision = _run(lambda: work.update_case(case_id, case_file, day))
     if format is Format.json:
         _dump({"id": case_id, "changed": changed, "outcome": decision.outcome})
@@ -461,6 +469,7 @@ class KindOpt(StrEnum):
 
 @proof_app.command("add")
 def proof_add(
+    ctx: typer.Context,
     case_id: Annotated[str, typer.Argument(help="The case id.")],
     file: Annotated[Path | None, typer.Argument(help="PDF, PNG, JPEG, EML or TXT.")] = None,
     kind: Annotated[KindOpt, typer.Option("--kind", help="What the record is.")] = KindOpt.other,
@@ -484,7 +493,7 @@ def proof_add(
     ):
         if value is not None:
             _as_of(value) if label == "--date" else _date_option(label, value)
-    work = _casework()
+    work = _casework(ctx)
     details = {
         "channel": channel,
         "date": on,
@@ -511,10 +520,12 @@ def _date_option(label: str, value: str) -> None:
 
 @proof_app.command("list")
 def proof_list(
-    case_id: Annotated[str, typer.Argument(help="The case id.")], format: FormatOpt = Format.text
+    ctx: typer.Context,
+    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    format: FormatOpt = Format.text,
 ) -> None:
     """List a case's proof file entries."""
-    work = _casework()
+    work = _casework(ctx)
     entries = _run(lambda: work.entries(case_id))
     if format is Format.json:
         _dump(
@@ -536,9 +547,11 @@ def proof_list(
 
 
 @proof_app.command("verify")
-def proof_verify(case_id: Annotated[str, typer.Argument(help="The case id.")]) -> None:
+def proof_verify(
+    ctx: typer.Context, case_id: Annotated[str, typer.Argument(help="The case id.")]
+) -> None:
     """Check the chain and every stored file; exit 1 naming the first bad entry."""
-    work = _casework()
+    work = _casework(ctx)
     broken = _run(lambda: work.verify(case_id))
     if broken:
         seq, why = broken
@@ -551,21 +564,24 @@ def proof_verify(case_id: Annotated[str, typer.Argument(help="The case id.")]) -
 
 @proof_app.command("export")
 def proof_export(
+    ctx: typer.Context,
     case_id: Annotated[str, typer.Argument(help="The case id.")],
     out: Annotated[Path, typer.Option("--out", help="The zip file to write.")],
 ) -> None:
     """Write the proof bundle: SHA256SUMS, manifest, chain, files and a readable timeline."""
-    work = _casework()
+    work = _casework(ctx)
     path = _run(lambda: work.export(case_id, out))
     typer.echo(f"Wrote {path}; check it with: unzip, then sha256sum -c SHA256SUMS.")
 
 
 @app.command()
 def status(
-    case_id: Annotated[str, typer.Argument(help="The case id.")], format: FormatOpt = Format.text
+    ctx: typer.Context,
+    case_id: Annotated[str, typer.Argument(help="The case id.")],
+    format: FormatOpt = Format.text,
 ) -> None:
     """The four checkpoints, in order, and whether you may rely on the exemption."""
-    work = _casework()
+    work = _casework(ctx)
     points = _run(lambda: work.checkpoints(case_id))
     guidance = _run(lambda: work.guidance(case_id))
     rely = all(p.done for p in points)

@@ -28,24 +28,12 @@ from cocflow.errors import InputError, Problem
 
 __all__ = ["MEDIA_TYPES", "StoredFile", "Vault"]
 
-PDF, PNG, JPEG, EML, TXT = (
-    "application/pdf",
-    "image/png",
-    "image/jpeg",
-    "message/rfc822",
-    "text/plain",
-)
+PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
+EML, TXT = "message/rfc822", "text/plain"
 MEDIA_TYPES: dict[str, str] = {PDF: "PDF", PNG: "PNG", JPEG: "JPEG", EML: "EML", TXT: "TXT"}
 """Accepted media types and the short name used in messages."""
 
-EXTENSIONS: dict[str, str] = {
-    ".pdf": PDF,
-    ".png": PNG,
-    ".jpg": JPEG,
-    ".jpeg": JPEG,
-    ".eml": EML,
-    ".txt": TXT,
-}
+EXTENSIONS = {".pdf": PDF, ".png": PNG, ".jpg": JPEG, ".jpeg": JPEG, ".eml": EML, ".txt": TXT}
 CHUNK = 8 * 1024 * 1024
 SNIFF = 64 * 1024  # the e-mail header block is looked for in the first 64 KiB
 MAIL_FIELDS = frozenset({"from", "date", "subject", "message-id", "received"})

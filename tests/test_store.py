@@ -1,0 +1,222 @@
+"""The case store and proof file on SQLite and PostgreSQL: the same tests on both."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from cocflow.casework import Casework, open_casework
+from cocflow.crypto import DecryptError, decrypt
+from cocflow.errors import InputError
+from cocflow.rules.loader import RuleBook
+from cocflow.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPLETE = ROOT / "examples" / "filing-complete.yaml"
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture
+def work(database_url: str, tmp_path: Path, rules: RuleBook) -> Iterator[Casework]:
+    env = {"COCFLOW_HOME": str(tmp_path / "home"), "COCFLOW_DATABASE_URL": database_url}
+    opened = open_casework(Settings.from_env(env), rules)
+    yield opened
+    opened.close()
+
+
+def _file(tmp_path: Path, name: str, content: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+def _disable_append_only(work: Casework) -> None:
+    with work.store.engine.begin() as c:
+        if c.dialect.name == "sqlite":
+            c.exec_driver_sql("DROP TRIGGER events_no_update")
+            c.exec_driver_sql("DROP TRIGGER events_no_delete")
+        else:
+            c.exec_driver_sql("DROP TRIGGER events_append_only ON events")
+
+
+def test_case_round_trip(work: Casework) -> None:
+    case_id, decision = work.new_case(COMPLETE, TODAY)
+    assert decision.outcome == "go"
+    assert [c.id for c in work.cases()] == [case_id]
+    shown = work.show(case_id)
+    assert shown["facts"]["person"]["ssn"] == "XXX-XX-6789"
+    assert shown["facts"]["person"]["date_of_birth"] == "(on file)"
+    restored = work.case_file(case_id)
+    assert restored.person is not None and restored.person.ssn == "123-45-6789"
+    assert restored == __import__("cocflow.casefile").casefile.load_case(COMPLETE)
+
+
+def test_personal_data_is_encrypted_and_bound_to_its_row(work: Casework) -> None:
+    first, _ = work.new_case(COMPLETE, TODAY)
+    second, _ = work.new_case(COMPLETE, TODAY)
+    with work.store.engine.connect() as c:
+        rows = dict(c.execute(text("SELECT case_id, ssn FROM case_secrets")).all())
+        facts = c.execute(text("SELECT facts FROM cases")).scalars().all()
+    assert b"123-45-6789" not in rows[first] and b"123456789" not in rows[first]
+    assert all("123-45-6789" not in f and "1988-04-12" not in f for f in facts)
+    with pytest.raises(DecryptError):
+        decrypt(work.store.keys, rows[first], table="case_secrets", column="ssn", row_id=second)
+    assert sorted(work.store.find_by_ssn("123-45-6789")) == sorted([first, second])
+
+
+def test_update_records_what_changed(work: Casework, tmp_path: Path) -> None:
+    case_id, _ = work.new_case(COMPLETE, TODAY)
+    changed_file = _file(
+        tmp_path,
+        "c.yaml",
+        COMPLETE.read_text()
+        .encode()
+        .replace(b"end: 2027-12-31\n    client", b"end: 2028-06-30\n    client")
+        .replace(b"ssn: 123-45-6789\n  date", b"ssn: 123-45-6780\n  date"),
+    )
+    changed, decision = work.update_case(case_id, changed_file, TODAY)
+    assert "engagements[0].end" in changed and "person.ssn" in changed
+    assert decision.outcome == "go"
+    kinds = [e.kind for e in work.entries(case_id)]
+    assert kinds == ["screened", "facts_changed", "screened"]
+    assert work.verify(case_id) is None
+
+
+def test_unknown_case_and_bad_files_write_nothing(work: Casework, tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        work.add("nope", "other", _file(tmp_path, "a.txt", b"hello"), {})
+    assert caught.value.problems[0].code == "UNKNOWN_CASE"
+    case_id, _ = work.new_case(COMPLETE, TODAY)
+    for name, content, code in (
+        ("fake.pdf", b"\x89PNG\r\n\x1a\nxx", "FILE_TYPE_MISMATCH"),
+        ("x.exe", b"MZ", "FILE_TYPE_NOT_ALLOWED"),
+        ("empty.txt", b"", "FILE_EMPTY"),
+    ):
+        with pytest.raises(InputError) as caught:
+            work.add(case_id, "other", _file(tmp_path, name, content), {})
+        assert caught.value.problems[0].code == code
+    assert len(work.entries(case_id)) == 1
+    assert not any(p.is_file() for p in (work.vault.root / "objects").rglob("*"))
+
+
+def _chain(work: Casework, tmp_path: Path) -> str:
+    case_id, _ = work.new_case(COMPLETE, TODAY)
+    work.add(
+        case_id,
+        "submission",
+        _file(tmp_path, "fax.txt", b"Fax sent OK, 3 pages\n"),
+        {"channel": "fax", "date": "2026-12-01"},
+    )
+    work.add(
+        case_id,
+        "approval",
+        _file(
+            tmp_path,
+            "ok.eml",
+            b"From: SSA\nSubject: Approved\nDate: Mon, 1 Feb 2027 10:00:00 +0000\n\nOK\n",
+        ),
+        {},
+    )
+    work.add(case_id, "other", _file(tmp_path, "note.txt", b"a note\n"), {})
+    assert work.verify(case_id) is None
+    return case_id
+
+
+def test_append_only_in_the_database(work: Casework, tmp_path: Path) -> None:
+    case_id = _chain(work, tmp_path)
+    with pytest.raises(Exception, match="append-only"), work.store.engine.begin() as c:
+        c.execute(text("UPDATE events SET kind = 'x' WHERE case_id = :c"), {"c": case_id})
+    with pytest.raises(Exception, match="append-only"), work.store.engine.begin() as c:
+        c.execute(text("DELETE FROM events WHERE case_id = :c"), {"c": case_id})
+
+
+@pytest.mark.parametrize(
+    ("sql", "seq"),
+    [
+        ("UPDATE events SET payload = replace(payload, 'fax', 'mail') WHERE seq = 2", 2),
+        ("UPDATE events SET at = '2026-01-01T00:00:00+00:00' WHERE seq = 3", 3),
+        ("DELETE FROM events WHERE seq = 2", 3),
+        ("UPDATE events SET seq = CASE seq WHEN 2 THEN 3 ELSE 2 END WHERE seq IN (2, 3)", 3),
+    ],
+    ids=["payload changed", "time changed", "entry removed", "entries reordered"],
+)
+def test_verify_names_the_first_bad_entry(
+    work: Casework, tmp_path: Path, sql: str, seq: int
+) -> None:
+    case_id = _chain(work, tmp_path)
+    _disable_append_only(work)
+    with work.store.engine.begin() as c:
+        if "SET seq" in sql:  # swap through a free number: (case_id, seq) is unique
+            c.execute(
+                text("UPDATE events SET seq = 99 WHERE seq = 2 AND case_id = :c"), {"c": case_id}
+            )
+            c.execute(
+                text("UPDATE events SET seq = 2 WHERE seq = 3 AND case_id = :c"), {"c": case_id}
+            )
+            c.execute(
+                text("UPDATE events SET seq = 3 WHERE seq = 99 AND case_id = :c"), {"c": case_id}
+            )
+        else:
+            c.execute(text(sql + " AND case_id = :c"), {"c": case_id})
+    broken = work.verify(case_id)
+    assert broken is not None and broken[0] == seq
+
+
+def test_verify_detects_a_changed_file(work: Casework, tmp_path: Path) -> None:
+    case_id = _chain(work, tmp_path)
+    payload = json.loads(work.entries(case_id)[2].payload)
+    stored = work.vault.path(payload["file"]["sha256"])
+    stored.chmod(0o600)
+    data = bytearray(stored.read_bytes())
+    data[5] ^= 1
+    stored.write_bytes(bytes(data))
+    assert work.verify(case_id) == (
+        3,
+        f"its file {payload['file']['sha256'][:12]}... is missing or changed",
+    )
+
+
+def test_the_same_file_is_stored_once(work: Casework, tmp_path: Path) -> None:
+    case_id, _ = work.new_case(COMPLETE, TODAY)
+    for name in ("a.txt", "b.txt"):
+        work.add(case_id, "other", _file(tmp_path, name, b"same bytes\n"), {})
+    objects = [p for p in (work.vault.root / "objects").rglob("*") if p.is_file()]
+    assert len(objects) == 1
+
+
+def test_checkpoints_in_order(work: Casework, tmp_path: Path) -> None:
+    case_id, _ = work.new_case(COMPLETE, TODAY)
+    work.add(case_id, "certificate", _file(tmp_path, "c.pdf", b"%PDF-1.4 certificate"), {})
+    points = work.checkpoints(case_id)
+    assert [p.done for p in points] == [True, False, False, False]  # no skipping ahead
+    work.record(case_id, "request_prepared", {"ready": True})
+    work.add(case_id, "submission", _file(tmp_path, "f.txt", b"fax ok"), {"channel": "fax"})
+    work.add(case_id, "delivery", None, {"to": "client"})
+    points = work.checkpoints(case_id)
+    assert [p.done for p in points] == [True, True, True, False]
+    assert "no written proof of receipt" in points[3].evidence
+    work.add(case_id, "delivery", _file(tmp_path, "r.txt", b"received, thanks"), {"to": "client"})
+    assert all(p.done for p in work.checkpoints(case_id))
+
+
+def test_export_checks_with_sha256sum(work: Casework, tmp_path: Path) -> None:
+    case_id = _chain(work, tmp_path)
+    bundle = work.export(case_id, tmp_path / "bundle.zip")
+    target = tmp_path / "unzipped"
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(target)
+    done = subprocess.run(
+        ["sha256sum", "-c", "SHA256SUMS"], cwd=target, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert manifest["entries"] == 4 and manifest["chain_intact"] is True
+    assert len(manifest["files"]) == 3
+    assert "<script" not in (target / "timeline.html").read_text().lower()
