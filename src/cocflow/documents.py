@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from fpdf import FPDF
@@ -24,9 +25,11 @@ from pypdf import PdfReader
 from cocflow.packet import FilingPacket, Item, OnlineField
 
 __all__ = [
+    "ChangeLetter",
     "extract_text",
     "long_date",
     "page_count",
+    "render_change_letter",
     "render_fax_cover",
     "render_letter",
     "render_worksheet",
@@ -103,10 +106,23 @@ def _one_line(text: str) -> str:
     return " ".join(to_latin1(text).split())
 
 
+@dataclass(frozen=True, slots=True)
+class ChangeLetter:
+    """A follow-up letter to SSA: an extension or a correction of an earlier request."""
+
+    prepared_on: date
+    full_legal_name: str
+    sender_address: tuple[str, ...]
+    ssa_address: tuple[str, ...]
+    subject: str
+    paragraphs: tuple[str, ...]
+    items: tuple[Item, ...]
+
+
 class _Doc(FPDF):
     """A U.S. Letter page in Helvetica with an optional "Page X of Y" footer."""
 
-    def __init__(self, packet: FilingPacket, *, total_pages: int | None) -> None:
+    def __init__(self, packet: FilingPacket | ChangeLetter, *, total_pages: int | None) -> None:
         super().__init__(orientation="portrait", unit="mm", format="letter")
         self.alias_nb_pages("")  # "{nb}" in user text must stay literal text
         self.total_pages = total_pages
@@ -250,6 +266,44 @@ def render_letter(packet: FilingPacket) -> bytes:
     _letter_body(draft, packet)
     pdf = _Doc(packet, total_pages=draft.pages_count)
     _letter_body(pdf, packet)
+    return bytes(pdf.output())
+
+
+def _change_body(pdf: _Doc, letter: ChangeLetter) -> None:
+    pdf.add_page()
+    pdf.text_line(letter.full_legal_name, style="B", size=12)
+    pdf.gap(0.8)
+    pdf.lines(letter.sender_address)
+    pdf.gap(8)
+    pdf.text_line(long_date(letter.prepared_on))
+    pdf.gap(8)
+    pdf.lines(letter.ssa_address)
+    pdf.gap(8)
+    pdf.text_line(letter.subject, style="B")
+    pdf.gap(5)
+    pdf.text_line("Dear Sir or Madam,")
+    for paragraph in letter.paragraphs:
+        pdf.gap(3)
+        pdf.text_line(paragraph)
+    pdf.gap(4)
+    pdf.rows(letter.items)
+    pdf.gap(5)
+    pdf.need(_LINE * 6 + 14)
+    pdf.text_line("Sincerely,")
+    pdf.gap(12)
+    pdf.text_line("Signature: " + "_" * 38)
+    pdf.gap(5)
+    pdf.text_line("Date: " + "_" * 24)
+    pdf.gap(5)
+    pdf.text_line(letter.full_legal_name)
+
+
+def render_change_letter(letter: ChangeLetter) -> bytes:
+    """An extension or correction letter as a U.S. Letter PDF."""
+    draft = _Doc(letter, total_pages=0)
+    _change_body(draft, letter)
+    pdf = _Doc(letter, total_pages=draft.pages_count)
+    _change_body(pdf, letter)
     return bytes(pdf.output())
 
 

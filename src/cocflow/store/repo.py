@@ -15,9 +15,20 @@ from sqlalchemy.orm import Session
 from cocflow.crypto import Keys, blind_index, decrypt, encrypt
 from cocflow.errors import InputError, Problem
 from cocflow.proofchain import GENESIS, ChainEntry, canonical, entry_hash
-from cocflow.store.models import CaseRow, EventRow, FileRow, SecretRow
+from cocflow.store.models import CaseRow, EventRow, FileRow, SecretRow, TripRow
 
-__all__ = ["CaseSummary", "Store", "now"]
+__all__ = ["CaseSummary", "Store", "TripRecord", "now"]
+
+
+@dataclass(frozen=True, slots=True)
+class TripRecord:
+    id: int
+    country: str
+    start: str
+    end: str
+    purpose: str
+    note: str | None
+    origin: str
 
 
 def now() -> str:
@@ -245,3 +256,46 @@ class Store:
         with Session(self.engine) as session:
             row = session.get(FileRow, sha256)
             return (row.size, row.media_type) if row else None
+
+    # --- the travel and work log -------------------------------------------------------
+
+    def add_trips(self, case_id: str, trips: Sequence[dict[str, Any]]) -> list[int]:
+        """Add every trip or none (one transaction)."""
+        stamp = now()
+        with Session(self.engine) as session, session.begin():
+            if session.get(CaseRow, case_id) is None:
+                raise unknown_case(case_id)
+            rows = [TripRow(case_id=case_id, created_at=stamp, **t) for t in trips]
+            session.add_all(rows)
+            session.flush()
+            return [r.id for r in rows]
+
+    def trips(self, case_id: str) -> list[TripRecord]:
+        with Session(self.engine) as session:
+            if session.get(CaseRow, case_id) is None:
+                raise unknown_case(case_id)
+            rows = session.scalars(
+                select(TripRow)
+                .where(TripRow.case_id == case_id)
+                .order_by(TripRow.start, TripRow.id)
+            )
+            return [
+                TripRecord(r.id, r.country, r.start, r.end, r.purpose, r.note, r.origin)
+                for r in rows
+            ]
+
+    def remove_trip(self, case_id: str, trip_id: int) -> None:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(TripRow, trip_id)
+            if row is None or row.case_id != case_id:
+                raise InputError(
+                    [
+                        Problem(
+                            "TRIP_ID",
+                            "UNKNOWN_TRIP",
+                            f"case {case_id} has no trip {trip_id}.",
+                            "run 'cocflow trips list' to see the trip ids.",
+                        )
+                    ]
+                )
+            session.delete(row)
