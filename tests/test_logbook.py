@@ -1,0 +1,123 @@
+"""The travel log, the watcher and the reminders from the command line, on the drift example."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+from typer.testing import CliRunner
+
+from cocflow.cli import app
+from cocflow.documents import extract_text
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("COCFLOW_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("COCFLOW_DATABASE_URL", raising=False)
+    monkeypatch.delenv("COCFLOW_KEY", raising=False)
+    return tmp_path / "home"
+
+
+def cli(*args: str, code: int = 0) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == code, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+def _drifting_case(tmp_path: Path) -> str:
+    case_id: str = json.loads(
+        cli(
+            "case",
+            "new",
+            str(ROOT / "examples" / "drift-case.yaml"),
+            "--format",
+            "json",
+            "--as-of",
+            "2026-11-25",
+        )
+    )["id"]
+    cert = tmp_path / "certificate.pdf"
+    cert.write_bytes(b"%PDF-1.4 certificate GB 2027-03-01 to 2027-06-30\n")
+    cli(
+        "proof",
+        "add",
+        case_id,
+        str(cert),
+        "--kind",
+        "certificate",
+        "--period-start",
+        "2027-03-01",
+        "--period-end",
+        "2027-06-30",
+        "--country",
+        "GB",
+        "--control-number",
+        "X",
+    )
+    return case_id
+
+
+def test_import_is_all_or_nothing(home: Path, tmp_path: Path) -> None:
+    _drifting_case(tmp_path)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "country,start,end,purpose,note\nGB,2027-03-01,2027-03-05,work,\n"
+        "Atlantis,2027-04-01,,work,\nFR,2027-02-30,,work,\n"
+    )
+    out = cli("trips", "import", str(bad), code=2)
+    assert "line 3" in out and "line 4" in out
+    assert json.loads(cli("trips", "list", "--format", "json")) == []
+
+
+def test_days_and_flags(home: Path, tmp_path: Path) -> None:
+    _drifting_case(tmp_path)
+    out = cli("trips", "import", str(ROOT / "examples" / "drift-trips.csv"))
+    assert "Added 5 stay(s)" in out
+    days = json.loads(cli("trips", "days", "--year", "2027", "--format", "json"))
+    assert days["calendar"]["IE"] == {"days": 7, "work_days": 7}
+    assert "count as days present" in days["rule"]
+    overlap = cli("trips", "add", "FR", "2027-03-10", "2027-03-12")
+    assert "FLAG overlap" in overlap
+
+
+def test_watch_flags_drift_drafts_the_letter_and_records_it(home: Path, tmp_path: Path) -> None:
+    case_id = _drifting_case(tmp_path)
+    cli("trips", "import", str(ROOT / "examples" / "drift-trips.csv"))
+    letters = tmp_path / "letters"
+    out = cli("watch", "--letters", str(letters), "--as-of", "2027-05-15", code=1)
+    for code in ("NEW_WORK_COUNTRY", "WORK_OUTSIDE_CERTIFICATE", "CERTIFICATE_ENDING"):
+        assert code in out
+    (letter,) = letters.iterdir()
+    text = extract_text(letter.read_bytes())
+    assert "extend" in text and "2027-06-30" in text and "Rivera" in text
+    kinds = [e["kind"] for e in json.loads(cli("proof", "list", case_id, "--format", "json"))]
+    assert kinds[-1] == "watch_findings"
+    assert "OK" in cli("proof", "verify", case_id)
+
+
+def test_watch_quiet_when_nothing_changed(home: Path, tmp_path: Path) -> None:
+    _drifting_case(tmp_path)
+    cli("trips", "add", "GB", "2027-03-01", "2027-04-30")
+    assert "nothing changed" in cli("watch", "--as-of", "2027-03-15")
+
+
+def test_reminders_feed_has_stable_uids(home: Path, tmp_path: Path) -> None:
+    _drifting_case(tmp_path)
+    first, second = tmp_path / "a.ics", tmp_path / "b.ics"
+    cli("reminders", "--ics", str(first))
+    cli("reminders", "--ics", str(second))
+
+    def uids(path: Path) -> list[str]:
+        calendar = Calendar.from_ical(path.read_bytes())
+        return sorted(str(e["UID"]) for e in calendar.walk("VEVENT"))
+
+    assert uids(first) == uids(second) and len(uids(first)) >= 3
+    listing = cli("reminders")
+    assert "moved to the business day before" in listing  # 2027-05-01 is a Saturday
+    assert "UK Self Assessment" in listing
