@@ -4,7 +4,7 @@ Usage: ``python tests/crash_writer.py HOME CASE_ID ROUND``
 
 It opens the store in ``HOME`` (``COCFLOW_HOME``) as a new process would, prints ``READY``, then
 loops forever, alternating ``record(case_id, "note", ...)`` and ``add(case_id, "other", file)`` of
-a freshly written, unique .txt file (a few KB, or about 1 MB every fifth file so a kill can land
+a freshly written, unique .txt file (a few KB, or about 1 MB every eighth file so a kill can land
 in the middle of the copy into the vault). After each call returns it prints
 ``ACK <kind> <entry hash>`` and flushes: a printed hash is one the store acknowledged.
 """
@@ -18,7 +18,7 @@ from cocflow.casework import open_casework
 from cocflow.services import rules_for
 from cocflow.settings import Settings
 
-BIG_EVERY = 5  # every fifth file is about 1 MB
+BIG_EVERY = 8  # every eighth file is about 1 MB
 
 
 def _text(round_: int, i: int) -> str:
@@ -43,6 +43,8 @@ def main(argv: list[str]) -> None:
             source.write_text(_text(round_, i), encoding="utf-8")
             entry = casework.add(case_id, "other", source, {})
         print(f"ACK {entry.kind} {entry.hash}", flush=True)
+        if i % 2:
+            source.unlink()  # the vault has its copy
         i += 1
 
 

@@ -21,8 +21,11 @@ renames and SQLite's recovery, not the fsyncs (a power cut would be needed for t
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
+import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -59,6 +62,10 @@ class Tally:
     acknowledged: int = 0
     unacknowledged_commits: int = 0
     files_added: int = 0
+    mid_copy: int = 0  # kills that left a new temporary file: in the middle of a copy
+    before_log: int = 0  # kills between a file's arrival in the vault and its log entry
+    leftovers: int = 0
+    orphans: int = 0
     totals: list[int] = field(default_factory=list)
 
 
@@ -76,21 +83,23 @@ def _kill_writer(home: Path, case_id: str, round_: int, delay: float, log: Path)
             text=True,
         )
     assert child.stdout is not None
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(child.stdout or ()))
     with child, child.stdout:
-        first = child.stdout.readline()
-        if first != "READY\n":
-            child.kill()
-            child.wait()
-            pytest.fail(f"the writer did not start: {first!r}\n{log.read_text()}")
-        lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.extend(child.stdout or ()))
-        reader.start()
-        time.sleep(delay)
-        exited = child.poll()
-        child.kill()  # SIGKILL
-        code = child.wait()
-        reader.join()
-    assert exited is None and code == -9, f"the writer stopped by itself:\n{log.read_text()}"
+        try:
+            first = child.stdout.readline()
+            if first != "READY\n":
+                pytest.fail(f"the writer did not start: {first!r}\n{log.read_text()}")
+            reader.start()
+            time.sleep(delay)
+            exited = child.poll()
+        finally:
+            child.send_signal(signal.SIGKILL)  # no-op if it has already exited
+            code = child.wait()
+            if reader.is_alive():
+                reader.join()
+    assert exited is None, f"the writer stopped by itself:\n{log.read_text()}"
+    assert code == -signal.SIGKILL, code
     # A line cut by the kill has no newline: its entry may be committed, it was not acknowledged.
     acks = [line.split() for line in lines if line.endswith("\n")]
     assert all(len(a) == 3 and a[0] == "ACK" for a in acks), lines
@@ -130,6 +139,11 @@ def _check_vault(home: Path) -> tuple[set[str], int]:
     return objects, leftovers
 
 
+def _named(entries: list[ChainEntry]) -> set[str]:
+    files = (json.loads(e.payload).get("file") for e in entries)
+    return {f["sha256"] for f in files if f}
+
+
 def _check_round(
     home: Path, case_id: str, before: list[ChainEntry], acks: list[str], tally: Tally
 ) -> list[ChainEntry]:
@@ -146,7 +160,11 @@ def _check_round(
     new = entries[len(before) :]
     assert [e.hash for e in new[: len(acks)]] == acks, "an acknowledged entry is missing"
     assert len(new) - len(acks) in (0, 1), "more entries than calls"
-    _check_vault(home)
+    objects, leftovers = _check_vault(home)
+    orphans = len(objects - _named(entries))
+    tally.mid_copy += leftovers > tally.leftovers
+    tally.before_log += orphans > tally.orphans
+    tally.leftovers, tally.orphans = leftovers, orphans
     tally.rounds += 1
     tally.killed_after_ack += bool(acks)
     tally.acknowledged += len(acks)
@@ -178,16 +196,17 @@ def test_kill_writer_anywhere_leaves_store_consistent(tmp_path: Path) -> None:
         entries = _check_round(home, case_id, entries, acks, tally)
 
     assert (home / "key").read_bytes() == key
-    objects, leftovers = _check_vault(home)
     seconds = time.monotonic() - start
     print(
         f"\ncrash test: {tally.rounds} rounds, {tally.killed_after_ack} killed after an ack, "
-        f"{tally.acknowledged} entries acknowledged (+{tally.unacknowledged_commits} committed "
-        f"unacknowledged), {tally.files_added} documents, {len(objects)} objects, "
-        f"{leftovers} tmp leftovers, {len(entries)} entries, {seconds:.1f} s"
+        f"{tally.mid_copy} mid-copy, {tally.before_log} between vault and log, "
+        f"{tally.unacknowledged_commits} between commit and ack; {tally.acknowledged} entries "
+        f"acknowledged ({tally.files_added} documents), {len(entries)} in all, "
+        f"{tally.leftovers} tmp leftovers, {seconds:.1f} s"
     )
     assert tally.rounds == ROUNDS
     assert tally.killed_after_ack >= 40, tally
     assert tally.totals == sorted(tally.totals), "the proof file shrank"
     assert tally.totals[-1] >= 1 + tally.acknowledged
     assert tally.totals[-1] > tally.totals[len(tally.totals) // 2] > 1, tally.totals
+    shutil.rmtree(home / "files")  # about 150 MB; kept when the test fails

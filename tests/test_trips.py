@@ -360,6 +360,16 @@ def test_day_counts_arrival_and_departure(
     assert {c: (n.days, n.work_days) for c, n in counts.items()} == expected
 
 
+def test_a_stay_logged_as_two_trips_across_the_year_end_is_not_a_departure() -> None:
+    log = [trip("ES", D(2023, 12, 28), D(2023, 12, 31)), trip("ES", D(2024, 1, 1), D(2024, 1, 3))]
+    neither = Counting(False, False)
+    assert day_counts(log, 2023, neither) == {"ES": DayCount(3, 3)}  # 29-31 Dec
+    assert day_counts(log, 2024, neither) == {"ES": DayCount(2, 2)}  # 1-2 Jan
+    uk = [trip("GB", D(2024, 4, 1), D(2024, 4, 5)), trip("GB", D(2024, 4, 6), D(2024, 4, 9))]
+    assert day_counts(uk, 2023, neither, tax_year="uk") == {"GB": DayCount(4, 4)}  # 2-5 Apr
+    assert day_counts(uk, 2024, neither, tax_year="uk") == {"GB": DayCount(3, 3)}  # 6-8 Apr
+
+
 def test_counting_describe() -> None:
     sentences = {Counting(a, d).describe() for a in (True, False) for d in (True, False)}
     assert len(sentences) == 4

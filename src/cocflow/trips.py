@@ -423,7 +423,7 @@ def day_counts(
     else:
         first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
     # A stay's ends inside the year are decided by the days either side, so look one day wider.
-    low, high = date.fromordinal(first - 1), date.fromordinal(last + 1)
+    low, high = date.fromordinal(first), date.fromordinal(last)
     spans: dict[str, list[tuple[int, int]]] = {}
     work: dict[str, list[tuple[int, int]]] = {}
     for t in trips:
