@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -146,7 +147,7 @@ def ics(*events: dict[str, Any]) -> bytes:
         for key, value in spec.items():
             event.add(key, value)
         cal.add_component(event)
-    return cal.to_ical()
+    return bytes(cal.to_ical())
 
 
 def test_ics_all_day_multi_day_event_ends_the_day_before_dtend() -> None:
@@ -255,6 +256,8 @@ def test_ics_broken_date_and_broken_file() -> None:
         b"DTSTART;VALUE=DATE:2024023\r\nLOCATION:PT\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     )
     assert [(k, p.code) for k, p in parse_trips_ics(broken)[1]] == [("b", "BAD_DATES")]
+    lone = b"BEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:20240101\r\nEND:VEVENT\r\n"
+    assert [(k, p.code) for k, p in parse_trips_ics(lone)[1]] == [("calendar", "BAD_CALENDAR")]
     assert [(k, p.code) for k, p in parse_trips_ics(b"not a calendar")[1]] == [
         ("calendar", "BAD_CALENDAR")
     ]
@@ -373,7 +376,10 @@ def test_a_stay_logged_as_two_trips_across_the_year_end_is_not_a_departure() -> 
 def test_counting_describe() -> None:
     sentences = {Counting(a, d).describe() for a in (True, False) for d in (True, False)}
     assert len(sentences) == 4
-    assert "both countries" in Counting().describe()
+    assert Counting().describe() == (
+        "Arrival and departure days count as days present in a country, "
+        "so a travel day counts for both countries."
+    )
     assert all(s.endswith(".") for s in sentences)
 
 
@@ -468,3 +474,26 @@ def test_gaps_and_trips_cover_every_day_exactly(log: list[Trip]) -> None:
         assert in_gap == (0 if in_trip else 1), day
         day += timedelta(days=1)
     assert all(first < a <= b < last for a, b in holes)
+
+
+def naive_overlaps(log: list[Trip]) -> set[tuple[Trip, Trip]]:
+    found = set()
+    for a in log:
+        for b in log:
+            days = {a.start + timedelta(days=i) for i in range((a.end - a.start).days + 1)}
+            shared = {d for d in days if b.start <= d <= b.end}
+            travel_day = len(shared) == 1 and (a.end == b.start or b.end == a.start)
+            if a is not b and a.country != b.country and shared and not travel_day:
+                found.add((a, b))
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(logs())
+def test_overlaps_match_a_naive_pairwise_check(log: list[Trip]) -> None:
+    log = [replace(t, note=str(i)) for i, t in enumerate(log)]  # equal trips made distinct
+    pairs = overlaps(log)
+    assert len(pairs) == len(set(pairs))
+    assert all(a.start <= b.start for a, b in pairs)
+    both_ways = {p for a, b in pairs for p in ((a, b), (b, a))}
+    assert both_ways == naive_overlaps(log)

@@ -272,10 +272,11 @@ def parse_trips_ics(data: bytes) -> tuple[list[Trip], list[tuple[str, Problem]]]
     except ValueError as exc:
         message = f"the file is not an iCalendar file ({exc})."
         return [], [("calendar", Problem("", "BAD_CALENDAR", message, "export it as .ics."))]
+    if not isinstance(calendar, Calendar):  # e.g. a lone VEVENT
+        message = f"the file holds a {calendar.name}, not a VCALENDAR."
+        return [], [("calendar", Problem("", "BAD_CALENDAR", message, "export it as .ics."))]
     trips: list[Trip] = []
     problems: list[tuple[str, Problem]] = []
-    if not isinstance(calendar, Calendar):  # pragma: no cover - only with multiple=True
-        raise TypeError("expected one calendar")
     for number, event in enumerate(calendar.events, start=1):
         key = str(event.get("UID", "")).strip() or f"event {number}"
         try:
@@ -302,19 +303,17 @@ def overlaps(trips: Iterable[Trip]) -> list[tuple[Trip, Trip]]:
     longer trip elsewhere (Spain 1-10 May, Portugal 5 May) is reported: split the longer trip.
     Trips in the same country never overlap here. Pairs come in start order, earlier trip first.
     """
-    ordered = sorted(trips, key=_order)
     found: list[tuple[Trip, Trip]] = []
-    active: list[Trip] = []
-    for trip in ordered:
-        active = [a for a in active if a.end >= trip.start]
-        for other in active:
-            if other.country == trip.country:
-                continue
-            shared = (min(other.end, trip.end) - trip.start).days + 1
-            travel_day = shared == 1 and (other.end == trip.start or trip.end == other.start)
-            if not travel_day:
+    active: list[tuple[date, date, str, Trip]] = []  # (end, start, country, trip), started
+    for trip in sorted(trips, key=_order):
+        start, end, country = trip.start, trip.end, trip.country
+        active = [a for a in active if a[0] >= start]
+        for other_end, other_start, other_country, other in active:
+            # other starts on or before start, so they share min(ends) - start + 1 days.
+            one_day = min(other_end, end) == start
+            if other_country != country and not (one_day and start in (other_end, other_start)):
                 found.append((other, trip))
-        active.append(trip)
+        active.append((end, start, country, trip))
     return found
 
 
@@ -352,25 +351,16 @@ class Counting:
 
     def describe(self) -> str:
         """One sentence stating the rule."""
-        if self.arrival_counts and self.departure_counts:
-            return (
-                "Arrival and departure days count as days present, so a travel day counts for "
-                "both countries."
-            )
-        if self.arrival_counts:
-            return (
-                "Arrival days count as days present but departure days do not, so a travel day "
-                "counts only for the country arrived in."
-            )
-        if self.departure_counts:
-            return (
-                "Departure days count as days present but arrival days do not, so a travel day "
-                "counts only for the country left."
-            )
-        return (
-            "Neither arrival nor departure days count as days present, so a travel day counts "
-            "for no country."
-        )
+        rule, travel = {
+            (True, True): ("Arrival and departure days count", "both countries"),
+            (True, False): (
+                "Arrival days count but departure days do not",
+                "the country arrived in",
+            ),
+            (False, True): ("Departure days count but arrival days do not", "the country left"),
+            (False, False): ("Neither arrival nor departure days count", "neither country"),
+        }[(self.arrival_counts, self.departure_counts)]
+        return f"{rule} as days present in a country, so a travel day counts for {travel}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,7 +413,7 @@ def day_counts(
     else:
         first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
     # A stay's ends inside the year are decided by the days either side, so look one day wider.
-    low, high = date.fromordinal(first), date.fromordinal(last)
+    low, high = date.fromordinal(first - 1), date.fromordinal(last + 1)
     spans: dict[str, list[tuple[int, int]]] = {}
     work: dict[str, list[tuple[int, int]]] = {}
     for t in trips:
