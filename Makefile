@@ -30,6 +30,7 @@ test: lint typecheck
 bench: $(STAMP)
 	$(BIN)/python bench/screen_bench.py
 	$(BIN)/python bench/vault_bench.py
+	$(BIN)/python bench/trips_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

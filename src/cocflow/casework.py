@@ -369,17 +369,7 @@ class Casework:
                 files.append(
                     {"path": name, **{k: file[k] for k in ("sha256", "size", "media_type")}}
                 )
-        chain = [
-            {
-                "seq": e.seq,
-                "kind": e.kind,
-                "at": e.at,
-                "payload": json.loads(e.payload),
-                "prev_hash": e.prev_hash,
-                "hash": e.hash,
-            }
-            for e in entries
-        ]
+        chain = [e.as_dict() for e in entries]
         members["chain.json"] = (json.dumps(chain, indent=2, ensure_ascii=False) + "\n").encode()
         checkpoints = self.checkpoints(case_id)
         manifest = {

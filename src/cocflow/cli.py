@@ -529,19 +529,7 @@ def proof_list(
     work = _casework(ctx)
     entries = _run(lambda: work.entries(case_id))
     if format is Format.json:
-        _dump(
-            [
-                {
-                    "seq": e.seq,
-                    "kind": e.kind,
-                    "at": e.at,
-                    "payload": json.loads(e.payload),
-                    "prev_hash": e.prev_hash,
-                    "hash": e.hash,
-                }
-                for e in entries
-            ]
-        )
+        _dump([e.as_dict() for e in entries])
         return
     for e in entries:
         typer.echo(f"{e.seq:>3}  {e.at[:19]}  {e.kind:<22} {e.payload}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -251,22 +251,31 @@ def _letter_body(pdf: _Doc, packet: FilingPacket) -> None:
     pdf.text_line("Thank you for your help.")
     pdf.gap(5)
     pdf.need(_LINE * 6 + 14)  # keep the closing and the signature lines together
+    _sign_off(pdf, packet.full_legal_name)
+
+
+def _sign_off(pdf: _Doc, name: str) -> None:
     pdf.text_line("Sincerely,")
     pdf.gap(12)
     pdf.text_line("Signature: " + "_" * 38)
     pdf.gap(5)
     pdf.text_line("Date: " + "_" * 24)
     pdf.gap(5)
-    pdf.text_line(packet.full_legal_name)
+    pdf.text_line(name)
+
+
+def _two_pass(document: FilingPacket | ChangeLetter, body: Callable[[_Doc], None]) -> bytes:
+    """Render once to count the pages, then again with "Page X of Y" in the footer."""
+    draft = _Doc(document, total_pages=0)
+    body(draft)
+    pdf = _Doc(document, total_pages=draft.pages_count)
+    body(pdf)
+    return bytes(pdf.output())
 
 
 def render_letter(packet: FilingPacket) -> bytes:
     """The request as a U.S. Letter PDF to mail or fax to SSA."""
-    draft = _Doc(packet, total_pages=0)
-    _letter_body(draft, packet)
-    pdf = _Doc(packet, total_pages=draft.pages_count)
-    _letter_body(pdf, packet)
-    return bytes(pdf.output())
+    return _two_pass(packet, lambda pdf: _letter_body(pdf, packet))
 
 
 def _change_body(pdf: _Doc, letter: ChangeLetter) -> None:
@@ -289,22 +298,12 @@ def _change_body(pdf: _Doc, letter: ChangeLetter) -> None:
     pdf.rows(letter.items)
     pdf.gap(5)
     pdf.need(_LINE * 6 + 14)
-    pdf.text_line("Sincerely,")
-    pdf.gap(12)
-    pdf.text_line("Signature: " + "_" * 38)
-    pdf.gap(5)
-    pdf.text_line("Date: " + "_" * 24)
-    pdf.gap(5)
-    pdf.text_line(letter.full_legal_name)
+    _sign_off(pdf, letter.full_legal_name)
 
 
 def render_change_letter(letter: ChangeLetter) -> bytes:
     """An extension or correction letter as a U.S. Letter PDF."""
-    draft = _Doc(letter, total_pages=0)
-    _change_body(draft, letter)
-    pdf = _Doc(letter, total_pages=draft.pages_count)
-    _change_body(pdf, letter)
-    return bytes(pdf.output())
+    return _two_pass(letter, lambda pdf: _change_body(pdf, letter))
 
 
 def render_fax_cover(packet: FilingPacket, pages: int) -> bytes:

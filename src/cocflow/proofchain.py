@@ -33,6 +33,17 @@ class ChainEntry:
     prev_hash: str
     hash: str
 
+    def as_dict(self) -> dict[str, Any]:
+        """The entry for people and exports, its payload parsed."""
+        return {
+            "seq": self.seq,
+            "kind": self.kind,
+            "at": self.at,
+            "payload": json.loads(self.payload),
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
 
 def entry_hash(  # noqa: PLR0917 - the fields of an entry, in their order
     seq: int, case_id: str, kind: str, at: str, payload: str, prev_hash: str
