@@ -216,7 +216,11 @@ def check(
     from cocflow.settings import Settings
 
     day = _as_of(as_of)
-    report = _run(lambda: services.check_file(case, day, services.rules_for(Settings.from_env())))
+    from cocflow import preparation
+
+    report = _run(
+        lambda: preparation.check_file(case, day, services.rules_for(Settings.from_env()))
+    )
     if format is Format.json:
         _dump(report.as_dict())
         return
@@ -249,7 +253,7 @@ def request(
     format: FormatOpt = Format.text,
 ) -> None:
     """Write the request documents, once 'cocflow check' finds no error."""
-    from cocflow import services
+    from cocflow import preparation, services
     from cocflow.settings import Settings
 
     day = _as_of(as_of)
@@ -259,7 +263,7 @@ def request(
         _run(lambda: work.store.get_case(case_id))
 
     def run() -> Any:
-        return services.prepare_request(
+        return preparation.prepare_request(
             case,
             out,
             day,
@@ -269,8 +273,8 @@ def request(
         )
 
     try:
-        result = _run(run, passthrough=(services.NotReady,))
-    except services.NotReady as err:
+        result = _run(run, passthrough=(preparation.NotReady,))
+    except preparation.NotReady as err:
         if format is Format.json:
             _dump(err.report.as_dict())
         typer.echo(

@@ -1,0 +1,96 @@
+"""Preparing a filing: the pre-submit check and the request documents (the edge that writes)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from cocflow.atomic import atomic_write
+from cocflow.casefile import load_case
+from cocflow.channel import ChannelAdvice, choose_channel
+from cocflow.checks import CheckReport, Filing, check_filing
+from cocflow.errors import CocflowError
+from cocflow.filing import build_packet, checklist_markdown, packet_json
+from cocflow.packet import Channel, FilingPacket
+from cocflow.rules.loader import RuleBook
+from cocflow.screening import screen
+from cocflow.services import check_statements
+
+__all__ = ["NotReady", "RequestResult", "check_file", "prepare_request"]
+
+
+def _filing(path: Path, today: date, rules: RuleBook) -> Filing:
+    case_file = load_case(path)
+    check_statements(case_file.worker.statements, rules, str(path))
+    decision = screen(case_file.to_case(), rules, today)
+    return Filing(case_file, decision, rules, today)
+
+
+def check_file(path: Path, today: date, rules: RuleBook) -> CheckReport:
+    """The pre-submit review of the filing described by the case file at ``path``."""
+    return check_filing(_filing(path, today, rules))
+
+
+class NotReady(CocflowError):
+    """The filing has errors; nothing was written."""
+
+    def __init__(self, report: CheckReport) -> None:
+        self.report = report
+        errors = sum(1 for f in report.findings if f.severity == "error")
+        super().__init__(f"the filing is not ready: {errors} error(s)")
+
+
+@dataclass(frozen=True)
+class RequestResult:
+    files: tuple[Path, ...]
+    hashes: dict[str, str]  # file name -> SHA-256 of what was written
+    report: CheckReport
+    packet: FilingPacket
+    channel: ChannelAdvice
+
+
+def prepare_request(
+    path: Path,
+    out: Path,
+    today: date,
+    rules: RuleBook,
+    *,
+    channel: Channel | None = None,
+    processing_days: int | None = None,
+) -> RequestResult:
+    """Check the filing; when ready, write the request documents into ``out``."""
+    from cocflow import documents
+
+    filing = _filing(path, today, rules)
+    report = check_filing(filing)
+    if not report.ready:
+        raise NotReady(report)
+    advice = choose_channel(
+        filing.kind,
+        filing.case.worker.performer_or_entertainer,
+        filing.agreements(),
+        rules.process,
+        channel,
+    )
+    packet = build_packet(filing, advice.channel, processing_days)
+    letter = documents.render_letter(packet)
+    cover = documents.render_fax_cover(packet, documents.page_count(letter) + 1)
+    request = packet_json(packet, rules.version)
+    request["channel_advice"] = advice.as_dict()
+    outputs = {
+        "request-letter.pdf": letter,
+        "fax-cover.pdf": cover,
+        "online-worksheet.txt": documents.render_worksheet(packet).encode(),
+        "filing-checklist.md": checklist_markdown(report, packet).encode(),
+        "request.json": (json.dumps(request, indent=2, ensure_ascii=False) + "\n").encode(),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in outputs.items():
+        atomic_write(out / name, data)
+        written.append(out / name)
+    hashes = {name: hashlib.sha256(data).hexdigest() for name, data in outputs.items()}
+    return RequestResult(tuple(written), hashes, report, packet, advice)
