@@ -69,6 +69,7 @@ def test_personal_data_is_encrypted_and_bound_to_its_row(work: Casework) -> None
     with pytest.raises(DecryptError):
         decrypt(work.store.keys, rows[first], table="case_secrets", column="ssn", row_id=second)
     assert sorted(work.store.find_by_ssn("123-45-6789")) == sorted([first, second])
+    assert sorted(work.store.find_by_ssn("123 45 6789")) == sorted([first, second])
 
 
 def test_update_records_what_changed(work: Casework, tmp_path: Path) -> None:

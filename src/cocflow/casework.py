@@ -25,7 +25,7 @@ from cocflow.proofchain import ChainEntry, canonical, first_break
 from cocflow.rules.loader import RuleBook
 from cocflow.screening import screen
 from cocflow.settings import Settings
-from cocflow.ssn import mask, normalize
+from cocflow.ssn import mask
 from cocflow.store.db import database_exists, open_engine, sqlite_url
 from cocflow.store.repo import CaseSummary, Store
 from cocflow.vault import StoredFile, Vault
@@ -51,12 +51,7 @@ def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     person = facts.get("person") or {}
     for key in SECRET_PATHS:
         if person.get(key) is not None:
-            secret[key] = (
-                normalize(person[key])
-                if key == "ssn" and re.fullmatch(r"\d{3}[- ]?\d{2}[- ]?\d{4}", person[key].strip())
-                else str(person.pop(key))
-            )
-            person.pop(key, None)
+            secret[key] = str(person.pop(key))  # kept exactly as entered
     for index, record in enumerate(facts.get("records") or []):
         for key in SECRET_PATHS:
             if record.get(key) is not None:

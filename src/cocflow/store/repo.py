@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from cocflow.crypto import Keys, blind_index, decrypt, encrypt
 from cocflow.errors import InputError, Problem
 from cocflow.proofchain import GENESIS, ChainEntry, canonical, entry_hash
+from cocflow.ssn import normalize
 from cocflow.store.models import CaseRow, EventRow, FileRow, SecretRow, TripRow
 
 __all__ = ["CaseSummary", "Store", "TripRecord", "now"]
@@ -62,6 +64,12 @@ def _summary(row: CaseRow) -> CaseSummary:
     )
 
 
+def lookup_form(ssn: str) -> str:
+    """The form an SSN is indexed under: 123-45-6789 whatever the spacing typed."""
+    digits = re.sub(r"\D", "", ssn)
+    return normalize(ssn) if len(digits) == 9 else ssn.strip()
+
+
 def unknown_case(case_id: str) -> InputError:
     return InputError(
         [
@@ -96,7 +104,8 @@ class Store:
         row.date_of_birth = seal("date_of_birth", secret.get("date_of_birth"))
         records = secret.get("records") or {}
         row.records = seal("records", canonical(records)) if records else None
-        row.ssn_index = blind_index(self.keys, secret["ssn"]) if secret.get("ssn") else None
+        ssn = secret.get("ssn")
+        row.ssn_index = blind_index(self.keys, lookup_form(ssn)) if ssn else None
         session.add(row)
 
     def secrets(self, case_id: str) -> dict[str, Any]:
@@ -188,7 +197,7 @@ class Store:
             return [_summary(r) for r in rows]
 
     def find_by_ssn(self, ssn: str) -> list[str]:
-        index = blind_index(self.keys, ssn)
+        index = blind_index(self.keys, lookup_form(ssn))
         with Session(self.engine) as session:
             return list(
                 session.scalars(select(SecretRow.case_id).where(SecretRow.ssn_index == index))
