@@ -33,7 +33,11 @@ class _Context:
     _postings: dict[tuple[str, int | None], dict[int, Posting]] = field(default_factory=dict)
 
     def posting(self, index: int, gap: int | None) -> Posting:
-        country = self.case.engagements[index].country
+        engagements = self.case.engagements
+        if len(engagements) == 1:  # the common case: nothing to join
+            only = engagements[0]
+            return Posting(only.start, only.end, 1, None)
+        country = engagements[index].country
         key = (country, gap)
         if key not in self._postings:
             self._postings[key] = postings(self.case.engagements, country, gap)

@@ -18,7 +18,6 @@ __all__ = ["screen"]
 def screen(case: Case, rules: RuleBook, as_of: date, *, alternatives: bool = True) -> Decision:
     """Screen ``case`` as on ``as_of``. ``alternatives=False`` skips the ``go_if`` search."""
     decision = decide(case, rules, as_of)
-    decision = replace(decision, next_actions=next_actions(decision, case, rules))
-    if alternatives:
-        decision = replace(decision, go_if=go_if(case, decision, rules, as_of))
-    return decision
+    actions = next_actions(decision, case, rules)
+    changes = go_if(case, decision, rules, as_of) if alternatives else ()
+    return replace(decision, next_actions=actions, go_if=changes)
