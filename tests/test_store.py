@@ -194,17 +194,77 @@ def test_the_same_file_is_stored_once(work: Casework, tmp_path: Path) -> None:
 
 def test_checkpoints_in_order(work: Casework, tmp_path: Path) -> None:
     case_id, _ = work.new_case(COMPLETE, TODAY)
-    work.add(case_id, "certificate", _file(tmp_path, "c.pdf", b"%PDF-1.4 certificate"), {})
-    points = work.checkpoints(case_id)
-    assert [p.done for p in points] == [True, False, False, False]  # no skipping ahead
-    work.record(case_id, "request_prepared", {"ready": True})
+    period = {"period_start": "2027-03-01", "period_end": "2027-12-31", "country": "PT"}
+    cert = _file(tmp_path, "c.pdf", b"%PDF-1.4 certificate")
+    work.add(case_id, "certificate", cert, period)
+    assert [p.done for p in work.checkpoints(case_id, TODAY)] == [True, False, False, False]
+    work.record(
+        case_id,
+        "request_prepared",
+        {"ready": True, "period_start": "2027-03-01", "period_end": "2027-12-31"},
+    )
     work.add(case_id, "submission", _file(tmp_path, "f.txt", b"fax ok"), {"channel": "fax"})
+    points = work.checkpoints(case_id, TODAY)
+    assert [p.done for p in points] == [True, True, False, False]  # certificate came before
+    work.add(case_id, "certificate", cert, period)
     work.add(case_id, "delivery", None, {"to": "client"})
-    points = work.checkpoints(case_id)
+    points = work.checkpoints(case_id, TODAY)
     assert [p.done for p in points] == [True, True, True, False]
     assert "no written proof of receipt" in points[3].evidence
     work.add(case_id, "delivery", _file(tmp_path, "r.txt", b"received, thanks"), {"to": "client"})
-    assert all(p.done for p in work.checkpoints(case_id))
+    assert all(p.done for p in work.checkpoints(case_id, TODAY))
+    assert not work.checkpoints(case_id, date(2028, 1, 1))[2].done  # expired
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        {"period_start": "2027-03-01", "period_end": "2027-12-31", "country": "ES"},
+        {"period_start": "2027-04-01", "period_end": "2027-12-31", "country": "PT"},
+        {"period_start": "2027-03-01", "period_end": "2027-10-31", "country": "PT"},
+    ],
+    ids=["other country", "starts late", "ends early"],
+)
+def test_a_certificate_that_does_not_cover_the_work_is_not_enough(
+    work: Casework, tmp_path: Path, period: dict[str, str]
+) -> None:
+    case_id, _ = work.new_case(COMPLETE, TODAY)
+    work.record(
+        case_id,
+        "request_prepared",
+        {"ready": True, "period_start": "2027-03-01", "period_end": "2027-12-31"},
+    )
+    work.add(case_id, "submission", _file(tmp_path, "f.txt", b"fax ok"), {})
+    work.add(case_id, "certificate", _file(tmp_path, "c.pdf", b"%PDF-1.4 x"), period)
+    work.add(case_id, "delivery", _file(tmp_path, "r.txt", b"received"), {"to": "client"})
+    points = work.checkpoints(case_id, TODAY)
+    assert [p.done for p in points] == [True, True, False, False]
+    assert "does not cover the work" in points[2].evidence
+
+
+def test_a_request_for_other_dates_does_not_count(work: Casework, tmp_path: Path) -> None:
+    case_id, _ = work.new_case(COMPLETE, TODAY)
+    work.record(
+        case_id,
+        "request_prepared",
+        {"ready": True, "period_start": "2027-01-15", "period_end": "2027-06-30"},
+    )
+    work.add(case_id, "submission", _file(tmp_path, "f.txt", b"fax ok"), {})
+    assert [p.done for p in work.checkpoints(case_id, TODAY)][:2] == [True, False]
+
+
+def test_a_certificate_needs_its_country_and_period(work: Casework, tmp_path: Path) -> None:
+    case_id, _ = work.new_case(COMPLETE, TODAY)
+    with pytest.raises(InputError) as caught:
+        work.add(case_id, "certificate", _file(tmp_path, "c.pdf", b"%PDF-1.4 x"), {})
+    assert {p.path for p in caught.value.problems} == {"--country", "--period-start"}
+    entry = work.add(
+        case_id,
+        "certificate",
+        _file(tmp_path, "c.pdf", b"%PDF-1.4 x"),
+        {"country": "pt", "period_start": "2027-03-01"},
+    )
+    assert json.loads(entry.payload)["country"] == "PT"
 
 
 def test_export_checks_with_sha256sum(work: Casework, tmp_path: Path) -> None:

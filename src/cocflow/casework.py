@@ -110,6 +110,68 @@ def _changed(before: Any, after: Any, path: str = "") -> list[str]:
     return [] if before == after else [path or "(case)"]
 
 
+def _certificate_details(details: dict[str, Any]) -> dict[str, Any]:
+    """A certificate's country and period are what the checkpoints and the watcher compare."""
+    from cocflow.countries import normalize_country
+    from cocflow.isodate import parse_iso_date
+
+    problems = []
+    country = details.get("country")
+    try:
+        code = normalize_country(country) if country else None
+    except ValueError as exc:
+        code = None
+        problems.append(
+            Problem(
+                "--country",
+                "BAD_COUNTRY",
+                f"{exc}.",
+                "use an ISO code such as PT, as printed on the certificate.",
+            )
+        )
+    if country is None:
+        problems.append(
+            Problem(
+                "--country",
+                "REQUIRED",
+                "a certificate needs its country.",
+                "add --country as printed on the certificate.",
+            )
+        )
+    if not details.get("period_start"):
+        problems.append(
+            Problem(
+                "--period-start",
+                "REQUIRED",
+                "a certificate needs the first day it covers.",
+                "add --period-start YYYY-MM-DD.",
+            )
+        )
+    dates = {}
+    for key in ("period_start", "period_end"):
+        if details.get(key):
+            try:
+                dates[key] = parse_iso_date(details[key]).isoformat()
+            except ValueError as exc:
+                problems.append(
+                    Problem(
+                        f"--{key.replace('_', '-')}", "BAD_DATE", f"{exc}.", "write YYYY-MM-DD."
+                    )
+                )
+    if len(dates) == 2 and dates["period_end"] < dates["period_start"]:
+        problems.append(
+            Problem(
+                "--period-end",
+                "DATES_OUT_OF_ORDER",
+                "the period ends before it starts.",
+                "copy both dates from the certificate.",
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    return {"country": code, **dates}
+
+
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
     name: str
@@ -230,6 +292,8 @@ class Casework:
                 ]
             )
         payload = {k: v for k, v in details.items() if v is not None}
+        if kind == "certificate":
+            payload.update(_certificate_details(payload))
         stored: StoredFile | None = None
         if file is not None:
             stored = self.vault.ingest(file)
@@ -282,9 +346,22 @@ class Casework:
         )
         return lines
 
-    def checkpoints(self, case_id: str) -> list[Checkpoint]:
-        entries = self.store.events(case_id)
-        payloads = [(e, json.loads(e.payload)) for e in entries]
+    def checkpoints(self, case_id: str, today: date) -> list[Checkpoint]:
+        """The four checkpoints in order; each needs the one before and events in order.
+
+        The request must describe the case's work as it stands (prepared after the last change
+        of facts), and the certificate must be for the work country, cover the whole work
+        period and still be valid on ``today``.
+        """
+        summary = self.store.get_case(case_id)
+        us = self.rules.network.us_codes
+        foreign = [e for e in summary.facts["engagements"] if e["country"] not in us]
+        countries = sorted({e["country"] for e in foreign})
+        work_start = min((e["start"] for e in foreign), default=None)
+        ends = [e.get("end") for e in foreign]
+        work_end = None if not ends or None in ends else max(e for e in ends if e)
+        payloads = [(e, json.loads(e.payload)) for e in self.store.events(case_id)]
+        changed = max((e.seq for e, _ in payloads if e.kind == "facts_changed"), default=0)
         screened = [(e, p) for e, p in payloads if e.kind == "screened"]
         last = screened[-1] if screened else None
         one = Checkpoint(
@@ -294,54 +371,109 @@ class Casework:
             if last
             else "no screening recorded",
         )
-        prepared = [e for e, p in payloads if e.kind == "request_prepared" and p.get("ready")]
-        submitted = [
-            e for e, _ in payloads if e.kind == "submitted" and prepared and e.seq > prepared[0].seq
+        prepared = [
+            e
+            for e, p in payloads
+            if e.kind == "request_prepared"
+            and p.get("ready")
+            and e.seq > changed
+            and p.get("period_start") == work_start
+            and p.get("period_end") == work_end
         ]
-        two = Checkpoint(
-            "Request filed with complete details",
-            one.done and bool(submitted),
-            f"entry {submitted[-1].seq}: submitted after the clean check of entry {prepared[0].seq}"
-            if submitted
-            else "no submission after a clean 'cocflow request --case' check"
-            if prepared
-            else "no clean check ('cocflow request --case ID') yet",
-        )
-        certificate = [e for e, _ in payloads if e.kind == "certificate_received"]
-        confirmation = [
+        submitted = [
             e
             for e, _ in payloads
-            if e.kind in ("approved", "submitted") and json.loads(e.payload).get("file")
+            if e.kind == "submitted" and prepared and e.seq > prepared[-1].seq
         ]
-        three_done = two.done and bool(certificate and confirmation and prepared)
-        three = Checkpoint(
-            "Records stored together",
-            three_done,
-            f"certificate (entry {certificate[-1].seq}), confirmation (entry "
-            f"{confirmation[-1].seq}) and submitted data (entry "
-            f"{prepared[-1].seq})"
-            if three_done
-            else "needs the certificate, the approval or submission confirmation, "
-            "and the submitted data in the proof file",
-        )
-        delivered = [(e, p) for e, p in payloads if e.kind == "delivered"]
-        receipt = [(e, p) for e, p in delivered if p.get("file")]
-        if receipt:
-            evidence = (
-                f"entry {receipt[-1][0].seq}: delivered to {receipt[-1][1].get('to')} "
-                f"with proof of receipt"
+        if submitted:
+            why = (
+                f"entry {submitted[-1].seq}: submitted after the clean check of entry "
+                f"{prepared[-1].seq}"
             )
-        elif delivered:
-            evidence = (
-                f"entry {delivered[-1][0].seq}: sent to {delivered[-1][1].get('to')} "
-                f"but no written proof of receipt is on file"
+        elif prepared:
+            why = f"no submission recorded after the clean check of entry {prepared[-1].seq}"
+        else:
+            why = (
+                "no clean check of the case as it stands ('cocflow request CASE --out DIR "
+                "--case ID', after the last change of facts)"
+            )
+        two = Checkpoint("Request filed with complete details", one.done and bool(submitted), why)
+        after = submitted[-1].seq if submitted else None
+        certificates = [
+            (e, p)
+            for e, p in payloads
+            if e.kind == "certificate_received" and after is not None and e.seq > after
+        ]
+        good = [
+            (e, p)
+            for e, p in certificates
+            if self._covers(p, countries, work_start, work_end, today)
+        ]
+        confirmation = [
+            e
+            for e, p in payloads
+            if e.kind in ("approved", "submitted")
+            and p.get("file")
+            and prepared
+            and e.seq > prepared[-1].seq
+        ]
+        done3 = two.done and bool(good and confirmation)
+        if done3:
+            why = (
+                f"certificate (entry {good[-1][0].seq}), confirmation (entry "
+                f"{confirmation[-1].seq}) and submitted data (entry {prepared[-1].seq})"
+            )
+        elif certificates and not good:
+            why = (
+                f"the certificate of entry {certificates[-1][0].seq} does not cover the work "
+                f"({', '.join(countries)}, {work_start} to {work_end or 'open-ended'}) on "
+                f"{today}: check its country and period"
             )
         else:
-            evidence = "not delivered yet"
+            why = (
+                "needs, after the submission, the certificate (with --country, "
+                "--period-start and --period-end), and the approval or submission "
+                "confirmation as a file"
+            )
+        three = Checkpoint("Records stored together", done3, why)
+        cert_seq = good[-1][0].seq if good else None
+        delivered = [
+            (e, p)
+            for e, p in payloads
+            if e.kind == "delivered" and cert_seq is not None and e.seq > cert_seq
+        ]
+        receipt = [(e, p) for e, p in delivered if p.get("file")]
+        if receipt:
+            why = (
+                f"entry {receipt[-1][0].seq}: delivered to {receipt[-1][1].get('to')} with "
+                "proof of receipt"
+            )
+        elif delivered:
+            why = (
+                f"entry {delivered[-1][0].seq}: sent to {delivered[-1][1].get('to')} but no "
+                f"written proof of receipt is on file"
+            )
+        else:
+            why = "no delivery of the certificate recorded after it was received"
         four = Checkpoint(
-            "Certificate delivered with proof of receipt", three.done and bool(receipt), evidence
+            "Certificate delivered with proof of receipt", done3 and bool(receipt), why
         )
         return [one, two, three, four]
+
+    @staticmethod
+    def _covers(
+        payload: dict[str, Any],
+        countries: list[str],
+        start: str | None,
+        end: str | None,
+        today: date,
+    ) -> bool:
+        first, last = payload.get("period_start"), payload.get("period_end")
+        if len(countries) != 1 or payload.get("country") != countries[0] or not first:
+            return False
+        if start is None or first > start:
+            return False
+        return last is None or (end is not None and last >= end and last >= today.isoformat())
 
     def export(self, case_id: str, out: Path) -> Path:
         """A zip of the proof file: SHA256SUMS, manifest.json, chain.json, files, timeline."""
@@ -366,7 +498,7 @@ class Casework:
                 )
         chain = [e.as_dict() for e in entries]
         members["chain.json"] = (json.dumps(chain, indent=2, ensure_ascii=False) + "\n").encode()
-        checkpoints = self.checkpoints(case_id)
+        checkpoints = self.checkpoints(case_id, date.today())
         manifest = {
             "cocflow_proof": 1,
             "case": summary.id,

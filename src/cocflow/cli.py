@@ -571,11 +571,13 @@ def proof_export(
 def status(
     ctx: typer.Context,
     case_id: Annotated[str, typer.Argument(help="The case id.")],
+    as_of: AsOfOpt = None,
     format: FormatOpt = Format.text,
 ) -> None:
     """The four checkpoints, in order, and whether you may rely on the exemption."""
+    day = _as_of(as_of)
     work = _casework(ctx)
-    points = _run(lambda: work.checkpoints(case_id))
+    points = _run(lambda: work.checkpoints(case_id, day))
     guidance = _run(lambda: work.guidance(case_id))
     rely = all(p.done for p in points)
     if format is Format.json:
