@@ -121,3 +121,33 @@ def test_reminders_feed_has_stable_uids(home: Path, tmp_path: Path) -> None:
     listing = cli("reminders")
     assert "moved to the business day before" in listing  # 2027-05-01 is a Saturday
     assert "UK Self Assessment" in listing
+
+
+def test_watch_sees_case_facts_outside_the_certificate(home: Path, tmp_path: Path) -> None:
+    early = tmp_path / "early.yaml"
+    early.write_text(
+        (ROOT / "examples" / "drift-case.yaml")
+        .read_text()
+        .replace("start: 2027-03-01", "start: 2027-01-10")
+    )
+    case_id = json.loads(
+        cli("case", "new", str(early), "--format", "json", "--as-of", "2026-11-25")
+    )["id"]
+    cert = tmp_path / "c.pdf"
+    cert.write_bytes(b"%PDF-1.4 certificate")
+    cli(
+        "proof",
+        "add",
+        case_id,
+        str(cert),
+        "--kind",
+        "certificate",
+        "--period-start",
+        "2027-03-01",
+        "--period-end",
+        "2027-06-30",
+        "--country",
+        "gb",
+    )
+    out = cli("watch", case_id, "--as-of", "2027-02-01", code=1)
+    assert "WORK_OUTSIDE_CERTIFICATE" in out and "2027-01-10" in out

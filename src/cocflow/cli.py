@@ -789,8 +789,12 @@ def watch(
     """Compare the log and the facts with the certificate on file; exit 1 if action is needed."""
     day = _as_of(as_of)
     book = _logbook(ctx)
-    ids = [case_id] if case_id else [c.id for c in _run(book.work.cases)]
-    results = [_run(partial(book.watch, i, day, letters)) for i in ids]
+    if case_id:
+        outcome: list[Any] = [_run(partial(book.watch, case_id, day, letters))]
+    else:
+        outcome = _run(partial(book.watch_all, [c.id for c in _run(book.work.cases)], day, letters))
+    results = [r for r in outcome if not isinstance(r, tuple)]
+    failed = [r for r in outcome if isinstance(r, tuple)]
     if format is Format.json:
         _dump(
             [
@@ -801,6 +805,7 @@ def watch(
                 }
                 for r in results
             ]
+            + [{"case": c, "error": e} for c, e in failed]
         )
     else:
         for r in results:
@@ -812,7 +817,9 @@ def watch(
                 typer.echo(f"  {f.code}: {f.changed}\n    rule: {f.rule}\n    do: {f.action}")
             for p in r.letters:
                 typer.echo(f"  draft letter: {p}")
-    if any(f.needs_action for r in results for f in r.findings):
+        for c, e in failed:
+            typer.echo(f"Case {c}: could not be checked: {e}", err=True)
+    if failed or any(f.needs_action for r in results for f in r.findings):
         raise typer.Exit(1)
 
 

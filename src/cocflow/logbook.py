@@ -173,6 +173,20 @@ class Logbook:
 
     # --- the watcher -----------------------------------------------------------------------
 
+    def watch_all(
+        self, case_ids: list[str], today: date, letters_dir: Path | None
+    ) -> list[WatchResult | tuple[str, str]]:
+        """Each case on its own: one that cannot be read is reported, the others still run."""
+        from cocflow.errors import CocflowError
+
+        results: list[WatchResult | tuple[str, str]] = []
+        for case_id in case_ids:
+            try:
+                results.append(self.watch(case_id, today, letters_dir))
+            except CocflowError as err:
+                results.append((case_id, str(err)))
+        return results
+
     def watch(self, case_id: str, today: date, letters_dir: Path | None) -> WatchResult:
         work = self.work
         case = work.case_file(case_id)

@@ -131,9 +131,10 @@ def watch(
                     "not show this certificate for it.",
                 )
             )
+    stays = work_trips + [(e.country, e.start, e.end or date.max, "work") for e in foreign]
     outside = [
         t
-        for t in work_trips
+        for t in stays
         if t[0] == cert.country
         and ((cert.start and t[1] < cert.start) or (cert.end and t[2] > cert.end))
     ]
@@ -142,10 +143,11 @@ def watch(
         found.append(
             WatchFinding(
                 "WORK_OUTSIDE_CERTIFICATE",
-                f"The log shows work in {where} from {t[1]} to {t[2]}, "
-                f"outside the certificate's period ({period}).",
+                f"The log or the case shows work in {where} from {t[1]} to "
+                f"{'no end date' if t[2] == date.max else t[2]}, outside the certificate's "
+                f"period ({period}).",
                 "Pause for those days: the certificate does not cover them.",
-                "Ask SSA to extend or correct the certificate (a draft letter is attached).",
+                "Ask SSA to extend or correct the certificate ('--letters DIR' drafts the letter).",
                 "extension" if cert.end and t[2] > cert.end else "correction",
             )
         )
@@ -171,8 +173,8 @@ def watch(
                     f"The stay in {where} now ends on {e.end}, before the "
                     f"certificate's end ({cert.end}).",
                     "The certificate overstates the period.",
-                    f"Tell SSA the work ended early ({ref}); a draft correction letter is "
-                    "attached.",
+                    f"Tell SSA the work ended early ({ref}); '--letters DIR' drafts the "
+                    "correction letter.",
                     "correction",
                 )
             )
