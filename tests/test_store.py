@@ -281,3 +281,19 @@ def test_export_checks_with_sha256sum(work: Casework, tmp_path: Path) -> None:
     assert manifest["entries"] == 4 and manifest["chain_intact"] is True
     assert len(manifest["files"]) == 3
     assert "<script" not in (target / "timeline.html").read_text().lower()
+
+
+def test_a_wrong_key_is_refused_before_writing(
+    work: Casework, tmp_path: Path, database_url: str, rules: RuleBook
+) -> None:
+    from cocflow.crypto import KeyProblem, new_key_text
+
+    work.new_case(COMPLETE, TODAY)
+    env = {
+        "COCFLOW_HOME": str(tmp_path / "home"),
+        "COCFLOW_DATABASE_URL": database_url,
+        "COCFLOW_KEY": new_key_text(),
+    }
+    with pytest.raises(KeyProblem, match="cannot read"):
+        open_casework(Settings.from_env(env), rules)
+    assert len(work.cases()) == 1

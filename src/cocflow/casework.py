@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import io
 import json
-import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +19,7 @@ from cocflow.atomic import atomic_write
 from cocflow.casefile import CaseFile, load_case, parse_case
 from cocflow.crypto import load_keys
 from cocflow.decision import Decision
-from cocflow.errors import InputError, Problem
+from cocflow.errors import CocflowError, InputError, Problem
 from cocflow.proofchain import ChainEntry, canonical, first_break
 from cocflow.rules.loader import RuleBook
 from cocflow.screening import screen
@@ -179,12 +178,6 @@ class Checkpoint:
     evidence: str
 
 
-def _display_name(name: str) -> str:
-    """A file name for display only: the last part, printable, at most 100 characters."""
-    base = re.split(r"[\\/]", name)[-1]
-    return "".join(c for c in base if c.isprintable())[:100] or "file"
-
-
 class Casework:
     def __init__(self, store: Store, vault: Vault, rules: RuleBook) -> None:
         self.store, self.vault, self.rules = store, vault, rules
@@ -297,11 +290,11 @@ class Casework:
         stored: StoredFile | None = None
         if file is not None:
             stored = self.vault.ingest(file)
+            # The file's own name is not kept: names can carry personal data.
             payload["file"] = {
                 "sha256": stored.sha256,
                 "size": stored.size,
                 "media_type": stored.media_type,
-                "name": _display_name(file.name),
             }
         info = (stored.sha256, stored.size, stored.media_type) if stored else None
         return self.store.append(case_id, KINDS[kind], payload, info)
@@ -478,6 +471,13 @@ class Casework:
     def export(self, case_id: str, out: Path) -> Path:
         """A zip of the proof file: SHA256SUMS, manifest.json, chain.json, files, timeline."""
         summary = self.store.get_case(case_id)
+        broken = self.verify(case_id)
+        if broken is not None:
+            raise CocflowError(
+                f"the proof file of case {case_id} is broken at entry {broken[0]} "
+                f"({broken[1]}): nothing was exported. Run 'cocflow proof verify {case_id}' "
+                f"and restore the store from a backup."
+            )
         entries = self.store.events(case_id)
         members: dict[str, bytes] = {}
         files = []
@@ -555,6 +555,12 @@ def open_casework(settings: Settings, rules: RuleBook) -> Casework:
     """The store (SQLite in COCFLOW_HOME unless COCFLOW_DATABASE_URL), its key and vault."""
     settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
     engine = open_engine(settings.database_url or sqlite_url(settings.home))
-    keys = load_keys(settings.key_path, settings.env_key, data_exists=database_exists(engine))
+    try:
+        keys = load_keys(settings.key_path, settings.env_key, data_exists=database_exists(engine))
+        store = Store(engine, keys)
+        store.check_key()
+    except BaseException:
+        engine.dispose()
+        raise
     vault = Vault(settings.home / "files", max_bytes=settings.max_file_mb * 1024 * 1024)
-    return Casework(Store(engine, keys), vault, rules)
+    return Casework(store, vault, rules)

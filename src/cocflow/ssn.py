@@ -73,7 +73,8 @@ def check_ssn(value: str) -> SsnProblem | None:
         if area in ("000", "666") or area[0] == "9":
             return SsnProblem(
                 "SSN_INVALID_AREA",
-                f"SSA never issues numbers starting {area} {ending}.",
+                f"SSA never issues numbers whose first three digits are 000, 666 or 900-999 "
+                f"{ending}.",
                 "check the first three digits on the card.",
             )
         if group == "00":

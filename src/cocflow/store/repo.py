@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from cocflow.crypto import Keys, blind_index, decrypt, encrypt
+from cocflow.crypto import DecryptError, KeyProblem, Keys, blind_index, decrypt, encrypt
 from cocflow.errors import InputError, Problem
 from cocflow.proofchain import GENESIS, ChainEntry, canonical, entry_hash
 from cocflow.ssn import normalize
@@ -126,6 +126,38 @@ class Store:
                 "date_of_birth": open_("date_of_birth", row.date_of_birth),
                 "records": json.loads(records) if records else {},
             }
+
+    def check_key(self) -> None:
+        """Refuse a key that cannot read the data already stored (before anything is written)."""
+        with Session(self.engine) as session:
+            row = session.scalars(
+                select(SecretRow)
+                .where(
+                    (SecretRow.ssn.is_not(None))
+                    | (SecretRow.date_of_birth.is_not(None))
+                    | (SecretRow.records.is_not(None))
+                )
+                .limit(1)
+            ).first()
+        if row is None:
+            return
+        column, blob = next(
+            (c, b)
+            for c, b in (
+                ("ssn", row.ssn),
+                ("date_of_birth", row.date_of_birth),
+                ("records", row.records),
+            )
+            if b is not None
+        )
+        try:
+            decrypt(self.keys, blob, table="case_secrets", column=column, row_id=row.case_id)
+        except DecryptError:
+            raise KeyProblem(
+                "This key cannot read the personal data already stored.",
+                "use the key the data was stored with (COCFLOW_KEY or the key "
+                "file); nothing was written.",
+            ) from None
 
     def create_case(
         self,
