@@ -415,14 +415,16 @@ def load_case(path: Path) -> CaseFile:
             ],
             name,
         ) from None
-    except Exception as exc:  # yaml.YAMLError
+    except Exception as exc:  # yaml.YAMLError, or a document nested too deeply
+        kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
+        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise InputError(
             [
                 Problem(
                     "",
                     "NOT_PARSEABLE",
-                    f"the file is not valid YAML ({exc}).",
-                    "fix the syntax (indentation, colons, quotes).",
+                    f"the file is not valid {kind} ({detail}).",
+                    "fix the syntax (brackets, indentation, colons, quotes).",
                 )
             ],
             name,

@@ -497,7 +497,7 @@ def proof_add(
         ("--period-end", period_end),
     ):
         if value is not None:
-            _as_of(value) if label == "--date" else _date_option(label, value)
+            _date_option(label, value)
     work = _casework(ctx)
     details = {
         "channel": channel,
@@ -514,11 +514,11 @@ def proof_add(
     typer.echo(f"Entry {entry.seq} ({entry.kind}) added to case {case_id}; hash {entry.hash}.")
 
 
-def _date_option(label: str, value: str) -> None:
+def _date_option(label: str, value: str) -> date:
     from cocflow.isodate import parse_iso_date
 
     try:
-        parse_iso_date(value)
+        return parse_iso_date(value)
     except ValueError as exc:
         _fail_input(InputError([Problem(label, "BAD_DATE", f"{exc}.", "write YYYY-MM-DD.")]))
 
@@ -648,8 +648,8 @@ def trips_add(
     from cocflow.countries import normalize_country
     from cocflow.trips import Trip
 
-    first = _as_of(start)
-    last = _as_of(end) if end else first
+    first = _date_option("START", start)
+    last = _date_option("END", end) if end else first
     try:
         code = normalize_country(country)
     except ValueError as exc:
@@ -736,7 +736,10 @@ def trips_remove(
 def trips_days(
     ctx: typer.Context,
     year: Annotated[
-        int, typer.Option("--year", help="Calendar year (and UK tax year from 6 April).")
+        int,
+        typer.Option(
+            "--year", min=1900, max=2199, help="Calendar year (and UK tax year from 6 April)."
+        ),
     ],
     case: CaseOpt = None,
     departure_counts: Annotated[bool, typer.Option(help="Count departure days as present.")] = True,

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from cocflow.atomic import atomic_write
+from cocflow.atomic import atomic_write_all
 from cocflow.casefile import load_case
 from cocflow.channel import ChannelAdvice, choose_channel
 from cocflow.checks import CheckReport, Filing, check_filing
-from cocflow.errors import CocflowError
+from cocflow.errors import CocflowError, InputError, Problem
 from cocflow.filing import build_packet, checklist_markdown, packet_json
 from cocflow.packet import Channel, FilingPacket
 from cocflow.rules.loader import RuleBook
@@ -87,10 +87,30 @@ def prepare_request(
         "filing-checklist.md": checklist_markdown(report, packet).encode(),
         "request.json": (json.dumps(request, indent=2, ensure_ascii=False) + "\n").encode(),
     }
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, data in outputs.items():
-        atomic_write(out / name, data)
-        written.append(out / name)
+    if out.exists() and not out.is_dir():
+        raise InputError(
+            [
+                Problem(
+                    "--out",
+                    "NOT_A_FOLDER",
+                    f"{out} is a file, not a folder.",
+                    "give a folder (it is created if missing).",
+                )
+            ]
+        )
+    try:
+        written = atomic_write_all(out, outputs)
+    except OSError as exc:
+        raise InputError(
+            [
+                Problem(
+                    "--out",
+                    "CANNOT_WRITE",
+                    f"the documents cannot be written "
+                    f"there ({exc.strerror or exc}); nothing was changed.",
+                    "choose a folder you can write to.",
+                )
+            ]
+        ) from None
     hashes = {name: hashlib.sha256(data).hexdigest() for name, data in outputs.items()}
     return RequestResult(tuple(written), hashes, report, packet, advice)

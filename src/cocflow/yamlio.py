@@ -58,7 +58,11 @@ def _string_keys(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _string_keys)
 
 
-def _check_duplicates(node: yaml.Node, path: str) -> None:
+def _check_duplicates(node: yaml.Node, path: str, seen_nodes: set[int] | None = None) -> None:
+    seen_nodes = set() if seen_nodes is None else seen_nodes
+    if id(node) in seen_nodes:  # an alias: its node was checked where it was defined
+        return
+    seen_nodes.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -69,10 +73,10 @@ def _check_duplicates(node: yaml.Node, path: str) -> None:
             if key in seen:
                 raise DuplicateKeyError(where, key_node.start_mark.line + 1)
             seen.add(key)
-            _check_duplicates(value_node, where)
+            _check_duplicates(value_node, where, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _check_duplicates(item, f"{path}[{index}]")
+            _check_duplicates(item, f"{path}[{index}]", seen_nodes)
 
 
 def load_yaml(text: str) -> Any:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-__all__ = ["database_exists", "open_engine", "sqlite_url"]
+from cocflow.errors import CocflowError
+
+__all__ = ["StoreUnavailable", "database_exists", "open_engine", "sqlite_url"]
 
 SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
@@ -29,8 +32,28 @@ def _pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
+class StoreUnavailable(CocflowError):
+    """The database cannot be opened or reached."""
+
+
 def open_engine(url: str) -> Engine:
     """An engine for ``url`` with the schema migrated to the newest version."""
+    try:
+        return _open(url)
+    except (ArgumentError, NoSuchModuleError, OperationalError, ImportError, OSError) as exc:
+        try:
+            shown = make_url(url).render_as_string(hide_password=True)
+        except ArgumentError:
+            shown = "(not a database URL)"
+        first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise StoreUnavailable(
+            f"cannot open the database {shown}: {first}. Check "
+            f"COCFLOW_DATABASE_URL (e.g. postgresql+psycopg://user@host/db) "
+            f"or COCFLOW_HOME."
+        ) from None
+
+
+def _open(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url)
         event.listen(engine, "connect", _pragmas)
