@@ -151,3 +151,23 @@ def test_watch_sees_case_facts_outside_the_certificate(home: Path, tmp_path: Pat
     )
     out = cli("watch", case_id, "--as-of", "2027-02-01", code=1)
     assert "WORK_OUTSIDE_CERTIFICATE" in out and "2027-01-10" in out
+
+
+def test_reminders_use_the_uk_tax_year_and_recorded_dates(home: Path, tmp_path: Path) -> None:
+    early = tmp_path / "uk.yaml"
+    early.write_text(
+        (ROOT / "examples" / "drift-case.yaml")
+        .read_text()
+        .replace("start: 2027-03-01", "start: 2027-01-10")
+        .replace("end: 2027-06-30", "end: 2027-03-31")
+    )
+    case_id = json.loads(
+        cli("case", "new", str(early), "--format", "json", "--as-of", "2026-11-25")
+    )["id"]
+    sub = tmp_path / "sub.txt"
+    sub.write_text("fax sent\n")
+    cli("proof", "add", case_id, str(sub), "--kind", "submission")  # no --date
+    items = json.loads(cli("reminders", "--format", "json", "--as-of", "2026-11-25"))
+    kinds = {i["kind"]: i for i in items}
+    assert kinds["uk_self_assessment"]["due"] == "2027-10-05"  # tax year 2026-27
+    assert "follow_up" in kinds and "file_by" not in kinds

@@ -830,6 +830,7 @@ def watch(
 def reminders(
     ctx: typer.Context,
     ics: Annotated[Path | None, typer.Option("--ics", help="Write an iCalendar file.")] = None,
+    as_of: AsOfOpt = None,
     format: FormatOpt = Format.text,
 ) -> None:
     """Every dated obligation of every case; --ics writes a calendar feed with stable UIDs."""
@@ -838,11 +839,12 @@ def reminders(
     settings = _run(Settings.from_env)
     book = _logbook(ctx)
     days = settings.processing_days or book.work.rules.process.processing_days.value
-    items = _run(lambda: book.reminders(days))
+    day = _as_of(as_of)
+    items = _run(lambda: book.reminders(days, day))
     if ics is not None:
         from cocflow.atomic import atomic_write
 
-        data = _run(lambda: book.ics(days))
+        data = _run(lambda: book.ics(days, day))
         _run(lambda: atomic_write(ics, data, mode=0o644))
         typer.echo(f"Wrote {len(items)} reminder(s) to {ics}.")
         return

@@ -29,6 +29,7 @@ from cocflow.trips import (
     overlaps,
     parse_trips_csv,
     parse_trips_ics,
+    uk_tax_year,
 )
 from cocflow.watch import WatchFinding, certificate_on_file, watch
 
@@ -50,6 +51,14 @@ class WatchResult:
     case_id: str
     findings: list[WatchFinding]
     letters: list[Path]
+
+
+def _when(recorded: tuple[dict[str, Any], Any]) -> date | None:
+    """The date an event says it happened (``--date``), else the day it was recorded."""
+    payload, entry = recorded
+    if payload.get("date"):
+        return date.fromisoformat(payload["date"])
+    return date.fromisoformat(entry.at[:10]) if entry.at else None
 
 
 def _trip(record: Any) -> Trip:
@@ -271,7 +280,7 @@ class Logbook:
 
     # --- reminders -------------------------------------------------------------------------
 
-    def obligations(self, case_id: str, processing_days: int) -> list[Obligation]:
+    def obligations(self, case_id: str, processing_days: int, today: date) -> list[Obligation]:
         work = self.work
         summary = work.store.get_case(case_id)
         entries = work.entries(case_id)
@@ -283,7 +292,7 @@ class Logbook:
             for e in summary.facts["engagements"]
             if e["country"] not in work.rules.network.us_codes
         ]
-        submitted = [p for k, p, _ in payloads if k == "submitted"]
+        submitted = [(p, e) for k, p, e in payloads if k == "submitted"]
         certified = [p for k, p, _ in payloads if k == "certificate_received"]
         if summary.outcome == "go" and foreign and not submitted and not certified:
             prepared = [p for k, p, _ in payloads if k == "request_prepared" and p.get("file_by")]
@@ -306,8 +315,7 @@ class Logbook:
                 )
             )
         if submitted and not certified:
-            sent = submitted[-1].get("date")
-            when = date.fromisoformat(sent) if sent else None
+            when = _when(submitted[-1])
             if when:
                 found.append(
                     Obligation(
@@ -344,18 +352,35 @@ class Logbook:
                         source,
                     )
                 )
-        found += self._yearly(case_id, summary, payloads)
+        found += self._yearly(case_id, summary, payloads, today)
         return found
 
-    def _yearly(self, case_id: str, summary: Any, payloads: list[Any]) -> list[Obligation]:
+    def _yearly(
+        self, case_id: str, summary: Any, payloads: list[Any], today: date
+    ) -> list[Obligation]:
         found: list[Obligation] = []
         us = self.work.rules.network.us_codes
         foreign = [e for e in summary.facts["engagements"] if e["country"] not in us]
-        years = sorted(
+
+        def last(e: dict[str, Any]) -> date:  # open-ended work: through next year
+            return (
+                date.fromisoformat(e["end"])
+                if e.get("end")
+                else max(date.fromisoformat(e["start"]), today.replace(month=1, day=1)).replace(
+                    month=12, day=31
+                )
+                + timedelta(days=366)
+            )
+
+        years = sorted({y for e in foreign for y in range(int(e["start"][:4]), last(e).year + 1)})
+        uk_years = sorted(
             {
-                y
+                ty
                 for e in foreign
-                for y in range(int(e["start"][:4]), int((e.get("end") or e["start"])[:4]) + 1)
+                if e["country"] == "GB"
+                for ty in range(
+                    uk_tax_year(date.fromisoformat(e["start"])), uk_tax_year(last(e)) + 1
+                )
             }
         )
         segments = summary.decision.get("segments", [])
@@ -376,24 +401,22 @@ class Logbook:
                         key=str(year),
                     )
                 )
-            uk = [e for e in foreign if e["country"] == "GB" and int(e["start"][:4]) <= year]
-            if uk:
-                found.append(
-                    Obligation(
-                        case_id,
-                        "uk_self_assessment",
-                        date(year + 1, 10, 5),
-                        f"UK Self Assessment registration (tax year {year}-{year + 1})",
-                        "If you must file a UK return and have never filed, tell HMRC by 5 October "
-                        "after the tax year; the certificate does not change this.",
-                        "https://gov.uk/self-assessment-tax-returns/penalties-deadline",
-                        key=str(year),
-                    )
+        for year in uk_years:
+            found.append(
+                Obligation(
+                    case_id,
+                    "uk_self_assessment",
+                    date(year + 1, 10, 5),
+                    f"UK Self Assessment registration (tax year {year}-{year + 1})",
+                    "If you must file a UK return and have never filed, tell HMRC by 5 October "
+                    "after the tax year; the certificate does not change this.",
+                    "https://gov.uk/self-assessment-tax-returns/penalties-deadline",
+                    key=str(year),
                 )
-        deliveries = [p for k, p, _ in payloads if k == "delivered"]
-        if deliveries and not any(p.get("file") for p in deliveries):
-            when = deliveries[-1].get("date")
-            start = date.fromisoformat(when) if when else None
+            )
+        deliveries = [(p, e) for k, p, e in payloads if k == "delivered"]
+        if deliveries and not any(p.get("file") for p, _ in deliveries):
+            start = _when(deliveries[-1])
             if start:
                 found.append(
                     Obligation(
@@ -401,20 +424,21 @@ class Logbook:
                         "delivery_chaser",
                         start + CHASE_AFTER,
                         "Get written proof of receipt",
-                        f"The certificate was sent to {deliveries[-1].get('to')} "
+                        f"The certificate was sent to {deliveries[-1][0].get('to')} "
                         f"on {start} without a receipt on file.",
                         None,
                     )
                 )
         return found
 
-    def reminders(self, processing_days: int) -> list[Reminder]:
+    def reminders(self, processing_days: int, today: date) -> list[Reminder]:
         obligations = [
-            o for c in self.work.cases() for o in self.obligations(c.id, processing_days)
+            o for c in self.work.cases() for o in self.obligations(c.id, processing_days, today)
         ]
         return schedule(obligations)
 
-    def ics(self, processing_days: int) -> bytes:
+    def ics(self, processing_days: int, today: date) -> bytes:
         return to_ics(
-            self.reminders(processing_days), stamp=datetime.now(UTC).replace(microsecond=0)
+            self.reminders(processing_days, today),
+            stamp=datetime.now(UTC).replace(microsecond=0),
         )
