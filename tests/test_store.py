@@ -144,9 +144,16 @@ def test_append_only_in_the_database(work: Casework, tmp_path: Path) -> None:
         ("UPDATE events SET payload = replace(payload, 'fax', 'mail') WHERE seq = 2", 2),
         ("UPDATE events SET at = '2026-01-01T00:00:00+00:00' WHERE seq = 3", 3),
         ("DELETE FROM events WHERE seq = 2", 3),
+        ("DELETE FROM events WHERE seq = 4", 4),
         ("UPDATE events SET seq = CASE seq WHEN 2 THEN 3 ELSE 2 END WHERE seq IN (2, 3)", 3),
     ],
-    ids=["payload changed", "time changed", "entry removed", "entries reordered"],
+    ids=[
+        "payload changed",
+        "time changed",
+        "entry removed",
+        "last entry removed",
+        "entries reordered",
+    ],
 )
 def test_verify_names_the_first_bad_entry(
     work: Casework, tmp_path: Path, sql: str, seq: int

@@ -311,6 +311,13 @@ class Casework:
         broken = first_break(entries)
         if broken:
             return broken
+        head_seq, head_hash = self.store.head(case_id)
+        last = entries[-1] if entries else None
+        if head_seq is not None and (
+            last is None or last.seq != head_seq or last.hash != head_hash
+        ):
+            shown = last.seq if last else 0
+            return shown + 1, f"the log ends at entry {shown} but entry {head_seq} was recorded"
         for entry in entries:
             file = json.loads(entry.payload).get("file")
             if file and not (

@@ -24,6 +24,8 @@ class CaseRow(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     decision: Mapped[str] = mapped_column(Text)
     rules_version: Mapped[str] = mapped_column(String(64))
+    head_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    head_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class SecretRow(Base):

@@ -250,6 +250,9 @@ class Store:
         prev = last.hash if last else GENESIS
         text = canonical(payload)
         digest = entry_hash(seq, case_id, kind, stamp, text, prev)
+        case_row = session.get(CaseRow, case_id)
+        assert case_row is not None
+        case_row.head_seq, case_row.head_hash = seq, digest
         session.add(
             EventRow(
                 case_id=case_id,
@@ -292,6 +295,14 @@ class Store:
                 ChainEntry(r.seq, r.case_id, r.kind, r.at, r.payload, r.prev_hash, r.hash)
                 for r in rows
             ]
+
+    def head(self, case_id: str) -> tuple[int | None, str | None]:
+        """The last entry number and hash recorded on the case (to detect truncation)."""
+        with Session(self.engine) as session:
+            row = session.get(CaseRow, case_id)
+            if row is None:
+                raise unknown_case(case_id)
+            return row.head_seq, row.head_hash
 
     def file_info(self, sha256: str) -> tuple[int, str] | None:
         with Session(self.engine) as session:
