@@ -263,7 +263,8 @@ def _problem(err: Mapping[str, Any]) -> Problem:
             path,
             "INVALID",
             f"the value is not valid here (expected {what}).",
-            "correct it from the original document.",
+            "correct it from the original document"
+            + (', in quotes (ssn: "123-45-6789").' if loc[-1] == "ssn" else "."),
         )
     if msg.startswith("REGION:"):
         return Problem(

@@ -214,9 +214,15 @@ class Casework:
         case_file = load_case(path)
         decision = screen(case_file.to_case(), self.rules, today)
         facts, secret = _split(case_file.model_dump(mode="json", by_alias=True, exclude_none=True))
-        changed = _changed(before.facts, facts) + [
-            f"person.{k}" for k in SECRET_PATHS if old_secret.get(k) != secret.get(k)
-        ]
+        changed = (
+            _changed(before.facts, facts)
+            + [f"person.{k}" for k in SECRET_PATHS if old_secret.get(k) != secret.get(k)]
+            + [
+                f"records[{name.split('.')[0]}].{name.split('.')[1]}"
+                for name in sorted(set(old_secret.get("records") or {}) | set(secret["records"]))
+                if (old_secret.get("records") or {}).get(name) != secret["records"].get(name)
+            ]
+        )
         events: list[tuple[str, dict[str, Any]]] = []
         if changed:
             events.append(("facts_changed", {"paths": changed}))
