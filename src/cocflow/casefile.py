@@ -264,7 +264,7 @@ def _problem(err: Mapping[str, Any]) -> Problem:
             "INVALID",
             f"the value is not valid here (expected {what}).",
             "correct it from the original document"
-            + (', in quotes (ssn: "123-45-6789").' if loc[-1] == "ssn" else "."),
+            + (', in quotes, written like "000-00-0000".' if loc[-1] == "ssn" else "."),
         )
     if msg.startswith("REGION:"):
         return Problem(
