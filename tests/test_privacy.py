@@ -53,6 +53,8 @@ def test_no_plaintext_ssn_or_birth_date_anywhere(home: Path, tmp_path: Path) -> 
         "id"
     ]
     cli("case", "list")
+    assert case_id in cli("case", "list", "--ssn", "123 45 6789")
+    assert case_id not in cli("case", "list", "--ssn", "123-45-6780")
     cli("case", "show", case_id)
     cli("case", "show", case_id, "--format", "json")
     updated = tmp_path / "updated.yaml"

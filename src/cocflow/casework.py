@@ -204,6 +204,11 @@ class Casework:
         )
         return case_id, decision
 
+    def same_person(self, case_id: str) -> list[str]:
+        """Other cases of the person with the same SSN (found by the keyed index)."""
+        ssn = self.store.secrets(case_id).get("ssn")
+        return [i for i in self.store.find_by_ssn(ssn) if i != case_id] if ssn else []
+
     def case_file(self, case_id: str) -> CaseFile:
         summary = self.store.get_case(case_id)
         return parse_case(_join(summary.facts, self.store.secrets(case_id)))

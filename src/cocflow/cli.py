@@ -392,13 +392,26 @@ def case_new(
         _dump({"id": case_id, "outcome": decision.outcome})
     else:
         typer.echo(f"Case {case_id} stored; screening says {decision.outcome}.")
+        others = _run(lambda: work.same_person(case_id))
+        if others:
+            typer.echo(f"Note: the same SSN is on case(s) {', '.join(others)}.")
 
 
 @case_app.command("list")
-def case_list(ctx: typer.Context, format: FormatOpt = Format.text) -> None:
-    """List the stored cases."""
+def case_list(
+    ctx: typer.Context,
+    ssn: Annotated[
+        str | None,
+        typer.Option("--ssn", help="Only the cases of this SSN (looked up by a keyed hash)."),
+    ] = None,
+    format: FormatOpt = Format.text,
+) -> None:
+    """List the stored cases (or those of one person, by SSN)."""
     work = _casework(ctx)
     cases = _run(work.cases)
+    if ssn is not None:
+        wanted = set(_run(lambda: work.store.find_by_ssn(ssn)))
+        cases = [c for c in cases if c.id in wanted]
     if format is Format.json:
         _dump(
             [
