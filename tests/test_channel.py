@@ -33,3 +33,14 @@ def test_employees_cannot_use_the_online_form_themselves(rules: RuleBook) -> Non
 def test_hungary_refuses_an_employees_own_request(rules: RuleBook) -> None:
     advice = choose_channel("employee", False, rules.for_country("HU"), rules.process)
     assert any(t.startswith("Hungary:") for t, _ in advice.notes)
+
+
+def test_who_may_file_is_not_an_item_of_the_request(rules: RuleBook) -> None:
+    hungary = rules.for_country("HU")[0]
+    assert any(x.id == "requester_employer_only" for x in hungary.request_extras)
+    assert all(x.id != "requester_employer_only" for x in hungary.extras_for("employee", ("US",)))
+    italy = rules.for_country("IT")[0]
+    only_italians = {x.id for x in italy.request_extras if x.only_for_nationals_of_the_country}
+    assert only_italians
+    assert not only_italians & {x.id for x in italy.extras_for("employee", ("US",))}
+    assert only_italians <= {x.id for x in italy.extras_for("employee", ("US", "IT"))}

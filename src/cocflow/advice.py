@@ -45,12 +45,8 @@ def _go(decision: Decision, case: Case, rules: RuleBook, today_after_start: bool
             "employer requests it online, or by mail or fax."
         )
     for agreement in rules.for_country(country):
-        for extra in agreement.request_extras:
-            national = country in (case.citizenship or ())
-            if case.kind in extra.applies_to and (
-                national or not extra.only_for_nationals_of_the_country
-            ):
-                actions.append(f"Include in the request: {extra.text}")
+        for extra in agreement.extras_for(case.kind, case.citizenship):
+            actions.append(f"Include in the request: {extra.text}")
         if agreement.us_certificate_use is not None:
             use = agreement.us_certificate_use
             verify = "" if use.confidence == "high" else " (verify for your case)"

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from cocflow.packet import Channel
-from cocflow.rules.model import Agreement
+from cocflow.rules.model import EMPLOYER_ONLY, Agreement
 from cocflow.rules.process import Process
 
 __all__ = ["CHANNELS", "ChannelAdvice", "choose_channel"]
 
 CHANNELS: tuple[Channel, ...] = ("online", "mail", "fax")
-EMPLOYER_ONLY = "requester_employer_only"
 
 
 @dataclass(frozen=True, slots=True)

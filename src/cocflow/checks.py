@@ -15,7 +15,6 @@ from itertools import pairwise
 from typing import Any, Literal
 
 from cocflow.casefile import Address, CaseFile, EngagementRow, Record
-from cocflow.channel import EMPLOYER_ONLY
 from cocflow.decision import Decision
 from cocflow.packet import OnlineField
 from cocflow.rules.loader import RuleBook
@@ -32,7 +31,15 @@ from cocflow.textnorm import (
     vague_activity,
 )
 
-__all__ = ["CHECKS", "CheckReport", "Filing", "Finding", "check_filing", "online_fields"]
+__all__ = [
+    "CHECKS",
+    "CheckReport",
+    "Filing",
+    "Finding",
+    "agreement_extras",
+    "check_filing",
+    "online_fields",
+]
 
 Severity = Literal["error", "warning"]
 OLDEST_BIRTH_YEAR = 1900
@@ -185,15 +192,9 @@ def _required_paths(f: Filing) -> list[tuple[str, Any, str]]:
     return items
 
 
-def _extras(f: Filing) -> Iterator[RequestExtra]:
-    for agreement in f.agreements():
-        for extra in agreement.request_extras:
-            national = agreement.country in (f.case.worker.citizenship or ())
-            if extra.id == EMPLOYER_ONLY or f.kind not in extra.applies_to:
-                continue
-            if extra.only_for_nationals_of_the_country and not national:
-                continue
-            yield extra
+def agreement_extras(f: Filing) -> list[RequestExtra]:
+    """The agreement's own request items for this worker."""
+    return [x for a in f.agreements() for x in a.extras_for(f.kind, f.case.worker.citizenship)]
 
 
 def check_required(f: Filing) -> list[Finding]:
@@ -207,7 +208,7 @@ def check_required(f: Filing) -> list[Finding]:
         for path, value, source in _required_paths(f)
         if value in (None, "", ())
     ]
-    for extra in _extras(f):
+    for extra in agreement_extras(f):
         if extra.id in f.case.extras:
             continue
         make = _error if extra.confidence == "high" else _warning

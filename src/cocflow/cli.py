@@ -212,11 +212,10 @@ def check(
     format: FormatOpt = Format.text,
 ) -> None:
     """Review a filing before it goes to SSA: every finding with its path and fix."""
-    from cocflow import services
+    from cocflow import preparation, services
     from cocflow.settings import Settings
 
     day = _as_of(as_of)
-    from cocflow import preparation
 
     report = _run(
         lambda: preparation.check_file(case, day, services.rules_for(Settings.from_env()))

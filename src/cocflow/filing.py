@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from cocflow.casefile import Address
-from cocflow.checks import CheckReport, Filing, _extras, online_fields
+from cocflow.checks import CheckReport, Filing, agreement_extras, online_fields
 from cocflow.countries import country_name
 from cocflow.coverage import residence_during
 from cocflow.packet import Channel, FilingPacket, Item, PostalAddress
@@ -88,7 +88,9 @@ def build_packet(f: Filing, channel: Channel, processing_days: int | None = None
         Item("Beginning date of the work there", start.isoformat()),
         Item("Ending date of the work there", end.isoformat() if end else "not yet known"),
     ]
-    extras = tuple(Item(x.text, _answer(c.extras[x.id])) for x in _extras(f) if x.id in c.extras)
+    extras = tuple(
+        Item(x.text, _answer(c.extras[x.id])) for x in agreement_extras(f) if x.id in c.extras
+    )
     process = f.rules.process
     timing = file_by(
         start, f.today, processing_days or process.processing_days.value, process.buffer_days

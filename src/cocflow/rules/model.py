@@ -20,6 +20,7 @@ from cocflow.isodate import IsoDate
 
 __all__ = [
     "DECIDING_CONFIDENCE",
+    "EMPLOYER_ONLY",
     "Agreement",
     "Condition",
     "Confidence",
@@ -37,6 +38,8 @@ __all__ = [
 
 Confidence = Literal["high", "medium", "low", "unverified", "conflicting"]
 DECIDING_CONFIDENCE: frozenset[str] = frozenset({"high", "medium"})
+# A request "extra" that says who may file (the employer only), not an item of the request.
+EMPLOYER_ONLY = "requester_employer_only"
 RuleKind = Literal["detachment", "residence", "territorial_with_transfer", "nationality", "unknown"]
 WorkerKind = Literal["employee", "self_employed"]
 
@@ -206,6 +209,20 @@ class Agreement(_Model):
     foreign_certificate_issuer: TextFact | None = None
     us_certificate_use: TextFact | None = None
     delivery_notes: tuple[TextFact, ...] = ()
+
+    def extras_for(
+        self, kind: str, citizenship: tuple[str, ...] | None
+    ) -> tuple[RequestExtra, ...]:
+        """The extra request items that apply to this worker (``requester_employer_only`` is
+        about who may file, not an item of the request, so it is left out)."""
+        national = self.country in (citizenship or ())
+        return tuple(
+            x
+            for x in self.request_extras
+            if x.id != EMPLOYER_ONLY
+            and kind in x.applies_to
+            and (national or not x.only_for_nationals_of_the_country)
+        )
 
     @model_validator(mode="after")
     def _consistent(self) -> Agreement:
