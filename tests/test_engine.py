@@ -205,13 +205,37 @@ CASES = [
         ["business.operating_since"],
     ),
     (
-        "repeated transfer within a year of the last: stays add up",
+        "repeated transfer within a year of the last, past the window: the later one is foreign",
         make(
             [("BO", "2027-01-01", "2027-12-31"), ("BO", "2028-06-01", "2029-03-31")],
             statements={"private_health_insurance": True},
         ),
         "no_go",
-        {"REPEATED_POSTING_COMBINED", "SE_TRANSFER_OVER_LIMIT"},
+        {"SE_TRANSFER_WITHIN_LIMIT", "REPEATED_POSTING_OVER", "REPEATED_POSTING_MEASURED"},
+        [],
+    ),
+    (
+        "repeated transfer within a year of the last, inside the window: both U.S.",
+        make(
+            [("BO", "2027-01-01", "2027-06-30"), ("BO", "2027-10-01", "2028-12-31")],
+            statements={"private_health_insurance": True},
+        ),
+        "go",
+        {"REPEATED_POSTING_MEASURED"},
+        [],
+    ),
+    (
+        "a third posting after a new series: measured from the series or the very first?",
+        make(
+            [
+                ("BO", "2027-01-01", "2027-06-30"),
+                ("BO", "2028-09-01", "2028-12-31"),
+                ("BO", "2029-03-01", "2029-12-31"),
+            ],
+            statements={"private_health_insurance": True},
+        ),
+        "pause",
+        {"REPEATED_POSTING_UNCLEAR"},
         [],
     ),
     (

@@ -81,7 +81,7 @@ def test_request_writes_the_documents(tmp_path: Path) -> None:
         assert needed in text
     filed = json.loads((out / "request.json").read_text())
     assert filed["ssn"] == "123-45-6789" and filed["channel"] == "fax"
-    assert filed["channel_advice"]["status"] == "verify before filing"
+    assert filed["channel_advice"]["status"] == "sources agree"
     assert filed["file_by"] == "2026-12-17"
     checklist = (out / "filing-checklist.md").read_text()
     assert checklist.count("- [x]") == 9

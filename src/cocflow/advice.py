@@ -47,6 +47,8 @@ def _go(decision: Decision, case: Case, rules: RuleBook, today_after_start: bool
     for agreement in rules.for_country(country):
         for extra in agreement.extras_for(case.kind, case.citizenship):
             actions.append(f"Include in the request: {extra.text}")
+        if agreement.certificate_scope is not None:
+            actions.append(f"What it covers: {agreement.certificate_scope.value}")
         if agreement.us_certificate_use is not None:
             use = agreement.us_certificate_use
             verify = "" if use.confidence == "high" else " (verify for your case)"
@@ -126,7 +128,7 @@ _ANSWERED_BY_A_FACT = frozenset(
         "EMP_OPEN_ENDED",
         "SE_TRANSFER_OPEN_ENDED",
         "MULTIPLE_WORK_COUNTRIES",
-        "US_CERTIFICATE_NOT_ISSUED",
+        "US_CERTIFICATE_UNVERIFIED",
     }
 )
 
@@ -150,7 +152,7 @@ def _pause(decision: Decision) -> list[str]:
             f"The rule that decides this is not settled in the sources: ask SSA's "
             f"Office of International Programs or {PROFESSIONAL}."
         )
-    if "US_CERTIFICATE_NOT_ISSUED" in blocking:
+    if "US_CERTIFICATE_UNVERIFIED" in blocking:
         actions.append(
             "Ask SSA what it issues for this work (a certificate or a letter) before "
             "relying on the exemption."

@@ -53,3 +53,4 @@ class Case:
     business_operating_since: date | None = None
     business_address_country: str | None = None
     performer_or_entertainer: bool = False
+    ship_or_aircraft_crew: bool = False

@@ -60,6 +60,7 @@ class ResidenceRow(_Model):
 class Worker(_Model):
     kind: Literal["self_employed", "employee"]
     performer_or_entertainer: bool = False
+    ship_or_aircraft_crew: bool = False
     citizenship: tuple[Country, ...] | None = None
     residence: tuple[ResidenceRow, ...] = Field(min_length=1)
     statements: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], bool] = Field(
@@ -194,6 +195,7 @@ class CaseFile(_Model):
                 self.business.address.country if self.business and self.business.address else None
             ),
             performer_or_entertainer=w.performer_or_entertainer,
+            ship_or_aircraft_crew=w.ship_or_aircraft_crew,
         )
 
 

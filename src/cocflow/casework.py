@@ -345,7 +345,11 @@ class Casework:
         lines: list[str] = []
         for country in countries:
             for agreement in self.rules.for_country(country):
-                for fact in (agreement.us_certificate_use, *agreement.delivery_notes):
+                for fact in (
+                    agreement.us_certificate_use,
+                    *agreement.delivery_notes,
+                    agreement.certificate_scope,
+                ):
                     if fact is None:
                         continue
                     verify = "" if fact.confidence == "high" else " (verify for your case)"

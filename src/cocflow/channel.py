@@ -1,8 +1,9 @@
 """How to file: online by default, mail or fax as the fallback, each with its sources.
 
-The claim that self-employed people (other than performers and entertainers) must mail or
-fax comes from an older SSA rule; current SSA pages say they may file online. Where the
-sources disagree the advice says "verify before filing" and lets the person choose.
+Employers and self-employed people may request online (SSA's online service page); the older
+claim that the self-employed must mail or fax is recorded in ``process.yaml`` as superseded.
+Employees cannot use the online form themselves. "Verify before filing" is shown only when the
+online service's own facts are not firm.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ class ChannelAdvice:
 
 def choose_channel(
     kind: str,
-    performer: bool,
     agreements: tuple[Agreement, ...],
     process: Process,
     chosen: Channel | None = None,
@@ -54,11 +54,7 @@ def choose_channel(
             process.mail.urls + process.fax.urls,
         )
     )
-    verify = False
-    if kind == "self_employed" and not performer:
-        claim = process.self_employed_mail_only_claim
-        verify = claim.confidence not in ("high", "medium")
-        notes.append((f"Verify before filing: {claim.value}", claim.urls))
+    verify = online.confidence not in ("high", "medium")
     if kind == "employee":
         notes.append(
             (

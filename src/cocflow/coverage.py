@@ -15,7 +15,7 @@ from cocflow.countries import country_name
 from cocflow.dates import Fit, fit_within, limit_window, next_day
 from cocflow.decision import Certificate, Coverage, Reason
 from cocflow.postings import Posting
-from cocflow.rules.model import Agreement, RuleSpec
+from cocflow.rules.model import Agreement, Document, RuleSpec
 
 __all__ = ["Finding", "Stay", "apply_rule", "residence_during"]
 
@@ -28,6 +28,7 @@ class Finding:
     missing: list[str] = field(default_factory=list)
     limit_last_day: date | None = None
     limit_from: date | None = None
+    document: Document | None = None  # what proves the coverage when no certificate is issued
 
 
 @dataclass(slots=True)
@@ -153,9 +154,8 @@ def _limit(
     counted = f"counted from {first_day}"
     if posting.members > 1:
         counted += ", with the stays in the same country that count as one posting"
-    last_day = limit_window(posting.earlier_start or first_day, months)[0]
-    if stay.limit_last_day is None or last_day < stay.limit_last_day:
-        stay.limit_last_day, stay.limit_from = last_day, posting.earlier_start or first_day
+    _note_limit(stay, posting.earlier_start or first_day, months)
+    series = _series_window(stay, spec)
     if posting.end is None:
         return _unclear(
             open_ended,
@@ -179,6 +179,8 @@ def _limit(
             f"({counted} to {posting.end}); {stay.where} covers all of it.",
             src,
         )
+    if series is not None:
+        return _repeated(stay, spec, src, series)
     if posting.earlier_start and fit_within(posting.earlier_start, posting.end, months) is not (
         Fit.WITHIN
     ):
@@ -187,6 +189,61 @@ def _limit(
             f"Together with the earlier stay in {stay.where} from {posting.earlier_start}, the "
             f"work exceeds the {months}-month limit, and the sources do not say whether the "
             f"stays count separately.",
+            src,
+        )
+    return None
+
+
+def _note_limit(stay: Stay, since: date, months: int) -> None:
+    """Keep the earliest last day the limits allow (for ``go_if``), and where it is counted from."""
+    last_day = limit_window(since, months)[0]
+    if stay.limit_last_day is None or last_day < stay.limit_last_day:
+        stay.limit_last_day, stay.limit_from = last_day, since
+
+
+def _series_window(stay: Stay, spec: RuleSpec) -> date | None:
+    """A later posting under a repeated-posting rule: the day its window is counted from."""
+    rule, posting = spec.repeated_posting, stay.posting
+    if rule is None or posting.first_start is None:
+        return None
+    eif = stay.agreement.entry_into_force
+    since = max(posting.first_start, eif.value) if eif else posting.first_start
+    _note_limit(stay, since, rule.within_months_of_first_start)
+    return since
+
+
+def _repeated(stay: Stay, spec: RuleSpec, src: tuple[str, ...], since: date) -> Finding | None:
+    """A later posting, less than the gap after the previous one: it must end in the window."""
+    rule, posting = spec.repeated_posting, stay.posting
+    assert rule is not None and posting.end is not None and posting.previous_end is not None
+    months = rule.within_months_of_first_start
+    fit = fit_within(since, posting.end, months)
+    earlier = (
+        f"it starts on {posting.start}, less than {rule.min_gap_months} months after the "
+        f"previous posting ended on {posting.previous_end}"
+    )
+    if fit is Fit.AMBIGUOUS:
+        return _unclear(
+            "LIMIT_BOUNDARY_AMBIGUOUS",
+            f"The end date {posting.end} falls on a day the month arithmetic leaves open for "
+            f"the {months} months counted from the first posting's start on {since}.",
+            src,
+        )
+    if fit is Fit.OVER:
+        return _foreign(
+            "REPEATED_POSTING_OVER",
+            f"This is a later posting to {stay.where} ({earlier}): it keeps U.S. coverage only "
+            f"if it ends within {months} months of the first posting's start on {since}, and "
+            f"it ends on {posting.end}. {stay.where} covers this posting.",
+            src,
+        )
+    origin = posting.origin_start
+    if origin is not None and fit_within(origin, posting.end, months) is not Fit.WITHIN:
+        return _unclear(
+            "REPEATED_POSTING_UNCLEAR",
+            f"This later posting to {stay.where} ends within {months} months of the start of "
+            f"its own series of postings ({since}) but not of the very first posting "
+            f"({origin}); the sources do not say which one a later posting is measured from.",
             src,
         )
     return None
@@ -241,6 +298,14 @@ def _employer(stay: Stay, src: tuple[str, ...]) -> Finding | None:
 
 def _detachment(stay: Stay, spec: RuleSpec, src: tuple[str, ...]) -> Finding:
     case, gaps = stay.case, _Gaps()
+    if spec.not_for_crews and case.ship_or_aircraft_crew:
+        return _unclear(
+            "CREW_OUTSIDE_DETACHMENT",
+            f"The detached-worker rule of the agreement with {stay.where} does not apply to "
+            f"officers or crew members of a ship or aircraft, and the agreement's rule for "
+            f"crews is not in cocflow's data: ask SSA which country covers this work.",
+            src,
+        )
     decisive = gaps.add(_employer(stay, src))
     if decisive:
         return decisive
@@ -454,26 +519,55 @@ def apply_rule(stay: Stay, spec: RuleSpec, src: tuple[str, ...]) -> Finding:
     if spec.rule == "detachment" and stay.case.kind != "employee":
         return _unclear("RULE_UNVERIFIED", "The recorded rule is for employees.", src)
     found = _RULES[spec.rule](stay, spec, src)
-    if found.coverage == "us" and spec.us_certificate != "issued":
+    if found.coverage == "us" and spec.us_certificate == "unverified":
         return _unclear(
-            "US_CERTIFICATE_NOT_ISSUED",
-            f"The agreement keeps this work in U.S. "
-            f"coverage, but SSA is not known to issue a certificate for it "
-            f"({spec.us_certificate.replace('_', ' ')}): there is nothing to request "
-            f"until SSA confirms what it issues.",
+            "US_CERTIFICATE_UNVERIFIED",
+            "The agreement keeps this work in U.S. coverage, but whether SSA issues a "
+            "certificate for it is not confirmed: ask SSA what it issues before relying on "
+            "the exemption.",
             src,
         )
+    if found.coverage == "us" and spec.us_certificate == "not_issued":
+        _no_certificate(found, spec.us_document, "SSA", src)
     if found.coverage == "foreign" and found.certificate == "foreign":
         if spec.foreign_certificate == "not_issued":
-            found.certificate = "none"
-            found.reasons.append(
-                Reason(
-                    "FOREIGN_CERTIFICATE_NOT_ISSUED",
-                    f"{stay.where} is not known to issue a certificate for this work.",
-                    src,
-                    "info",
-                )
-            )
+            _no_certificate(found, spec.foreign_document, stay.where, src)
         elif spec.foreign_certificate == "unverified":
             found.certificate = "undetermined"
     return found
+
+
+def _no_certificate(
+    found: Finding, document: Document | None, issuer: str, src: tuple[str, ...]
+) -> None:
+    """No certificate is issued for this coverage: name the document that proves it instead."""
+    found.certificate = "none"
+    if document is not None:
+        found.document = document
+        yearly = f" {document.yearly_step}" if document.yearly_step else ""
+        found.reasons.append(
+            Reason(
+                "CERTIFICATE_NOT_ISSUED_DOCUMENT",
+                f"{issuer} issues no certificate of coverage for this work; {document.name} "
+                f"proves it instead: {document.requested_by} asks for it.{yearly}",
+                document.urls,
+            )
+        )
+    elif found.coverage == "us":
+        found.reasons.append(
+            Reason(
+                "US_CERTIFICATE_NOT_NEEDED",
+                "U.S. coverage simply continues: SSA issues no certificate for this work and "
+                "none is needed.",
+                src,
+            )
+        )
+    else:
+        found.reasons.append(
+            Reason(
+                "FOREIGN_CERTIFICATE_NOT_ISSUED",
+                f"{issuer} is not known to issue a certificate for this work.",
+                src,
+                "info",
+            )
+        )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from cocflow.rules.model import Document
 
 __all__ = ["Certificate", "Coverage", "Decision", "Outcome", "Reason", "Segment", "Severity"]
 
@@ -49,8 +52,19 @@ class Segment:
     agreement: str | None = None
     limit_last_day: date | None = None
     limit_from: date | None = None
+    document: Document | None = None  # what proves the coverage when no certificate is issued
 
     def as_dict(self) -> dict[str, Any]:
+        document = None
+        if self.document is not None:
+            document = {
+                "kind": self.document.kind,
+                "issuer": self.document.issuer,
+                "name": self.document.name,
+                "requested_by": self.document.requested_by,
+                "yearly_step": self.document.yearly_step,
+                "sources": list(self.document.urls),
+            }
         return {
             "country": self.country,
             "start": self.start.isoformat(),
@@ -63,6 +77,7 @@ class Segment:
             "agreement": self.agreement,
             "limit_last_day": self.limit_last_day.isoformat() if self.limit_last_day else None,
             "limit_from": self.limit_from.isoformat() if self.limit_from else None,
+            "document": document,
         }
 
 

@@ -18,7 +18,7 @@ from cocflow.coverage import Finding, Stay, apply_rule
 from cocflow.decision import Coverage, Decision, Outcome, Reason, Segment
 from cocflow.postings import Posting, postings
 from cocflow.rules.loader import RuleBook
-from cocflow.rules.model import DECIDING_CONFIDENCE, Agreement, RuleEntry
+from cocflow.rules.model import DECIDING_CONFIDENCE, Agreement, RepeatedPosting, RuleEntry
 
 __all__ = ["STALE_AFTER", "decide"]
 
@@ -30,17 +30,19 @@ class _Context:
     case: Case
     rules: RuleBook
     as_of: date
-    _postings: dict[tuple[str, int | None], dict[int, Posting]] = field(default_factory=dict)
+    _postings: dict[tuple[str, RepeatedPosting | None], dict[int, Posting]] = field(
+        default_factory=dict
+    )
 
-    def posting(self, index: int, gap: int | None) -> Posting:
+    def posting(self, index: int, rule: RepeatedPosting | None) -> Posting:
         engagements = self.case.engagements
         if len(engagements) == 1:  # the common case: nothing to join
             only = engagements[0]
-            return Posting(only.start, only.end, 1, None)
+            return Posting(only.start, only.end, 1)
         country = engagements[index].country
-        key = (country, gap)
+        key = (country, rule)
         if key not in self._postings:
-            self._postings[key] = postings(self.case.engagements, country, gap)
+            self._postings[key] = postings(self.case.engagements, country, rule)
         return self._postings[key][index]
 
     def is_us(self, code: str | None) -> bool:
@@ -72,7 +74,7 @@ def _apply_entry(stay: Stay, entry: RuleEntry, as_of: date) -> Finding:
         )
     if entry.confidence == "conflicting":
         found = [apply_rule(stay, r, r.urls) for r in entry.readings]
-        answers = {(f.coverage, f.certificate) for f in found}
+        answers = {(f.coverage, f.certificate, f.document) for f in found}
         if len(answers) == 1 and found[0].coverage != "undetermined":
             result = found[0]
             result.reasons.append(
@@ -126,21 +128,28 @@ def _apply_entry(stay: Stay, entry: RuleEntry, as_of: date) -> Finding:
     return result
 
 
-def _later_agreements(agreement: Agreement, finding: Finding) -> Finding:
+def _later_agreements(
+    agreement: Agreement, finding: Finding, e: Engagement, as_of: date
+) -> Finding:
+    """A replacement agreement signed but not in force: a warning; a pause where a recorded
+    entry into force falls on or before the end of the stay (its rules are not encoded yet).
+    One in force is already encoded in the dated rule entries."""
     for later in agreement.later_agreements:
         if later.status != "signed_not_in_force":
             continue
-        if later.confidence not in DECIDING_CONFIDENCE:
+        eif = later.entry_into_force
+        if eif is not None and (e.end is None or eif <= e.end):
+            when = "during" if eif > e.start else "before"
             return Finding(
                 "undetermined",
                 "undetermined",
                 [
                     *finding.reasons,
                     Reason(
-                        "LATER_AGREEMENT_STATUS_UNKNOWN",
-                        f"A new agreement with {agreement.name} was "
-                        f"signed on {later.signed}; whether it is in force, and its rules, are not "
-                        f"confirmed, so the rules above may no longer apply.",
+                        "LATER_AGREEMENT_TAKES_EFFECT",
+                        f"A new agreement with {agreement.name}, signed on {later.signed}, "
+                        f"takes effect on {eif}, {when} this stay; its rules are not in "
+                        f"cocflow's data yet, so the answer above may not hold.",
                         later.urls,
                     ),
                 ],
@@ -148,11 +157,22 @@ def _later_agreements(agreement: Agreement, finding: Finding) -> Finding:
                 finding.limit_last_day,
                 finding.limit_from,
             )
+        recheck = ""
+        if later.recheck is not None:
+            recheck = (
+                f" Its status was due to be checked again on {later.recheck}: check it before "
+                f"relying on this answer."
+                if as_of > later.recheck
+                else f" Check its status again by {later.recheck}."
+            )
+        effect = f"takes effect on {eif}, after this stay" if eif else "is not known to be in force"
         finding.reasons.append(
             Reason(
                 "LATER_AGREEMENT_SIGNED",
-                f"A new agreement with {agreement.name} was signed on "
-                f"{later.signed} and is not yet in force; the rules may change when it is.",
+                f"A new agreement with {agreement.name} was signed on {later.signed} and "
+                f"{effect}; this answer follows the agreement in force since "
+                f"{agreement.entry_into_force.value if agreement.entry_into_force else '?'}, "
+                f"and the rules may change when the new one takes effect.{recheck}",
                 later.urls,
                 "warning",
             )
@@ -190,6 +210,21 @@ def _judge(index: int, ctx: _Context, agreement: Agreement) -> tuple[Finding, bo
                 )
             ],
         ), False
+    replaced = agreement.replaced_agreement
+    if e.start < eif.value and replaced is not None and e.start >= replaced.value:
+        return Finding(
+            "undetermined",
+            "undetermined",
+            [
+                Reason(
+                    "EARLIER_AGREEMENT_NOT_ENCODED",
+                    f"The work starts under the earlier agreement with {name} (in force from "
+                    f"{replaced.value}), which the present one replaced on {eif.value}; its "
+                    f"rules are not in cocflow's data.",
+                    replaced.urls,
+                )
+            ],
+        ), True
     if e.start < eif.value:
         if e.end is not None and e.end < eif.value:
             return Finding(
@@ -231,21 +266,91 @@ def _judge(index: int, ctx: _Context, agreement: Agreement) -> tuple[Finding, bo
                 )
             ],
         ), True
-    gap = entry.repeated_posting.min_gap_months if entry.repeated_posting else None
-    posting = ctx.posting(index, gap)
-    stay = Stay(index, e, case, agreement, posting, ctx.rules.network.us_codes)
+    outside = _outside_territory(ctx, agreement, e)
+    if outside is not None:
+        return outside, True
+    territory = agreement.us_territory
+    us_codes = frozenset(territory.value) if territory else ctx.rules.network.us_codes
+    posting = ctx.posting(index, entry.repeated_posting)
+    stay = Stay(index, e, case, agreement, posting, us_codes)
     finding = _apply_entry(stay, entry, ctx.as_of)
+    finding.reasons.extend(_posting_notes(stay, entry))
+    scope = agreement.certificate_scope
+    if scope is not None and finding.certificate in ("us", "foreign"):
+        finding.reasons.append(Reason("CERTIFICATE_SCOPE", scope.value, scope.urls, "info"))
+    return _later_agreements(agreement, finding, e, ctx.as_of), True
+
+
+def _outside_territory(ctx: _Context, agreement: Agreement, e: Engagement) -> Finding | None:
+    """A residence, employer or business in a U.S. territory this agreement leaves out."""
+    territory = agreement.us_territory
+    if territory is None:
+        return None
+    left_out = ctx.rules.network.us_codes - set(territory.value)
+    case = ctx.case
+    places: list[tuple[str, str | None]] = [
+        ("The person lives in", r.country)
+        for r in case.residence
+        if r.start <= (e.end or date.max) and (r.end is None or r.end >= e.start)
+    ]
+    before = [r for r in case.residence if r.start < e.start]
+    if before:
+        places.append(
+            ("Before the stay the person lived in", max(before, key=lambda r: r.start).country)
+        )
+    places.append(("The employer is in", case.employer_country))
+    places.append(("The business is in", case.business_address_country))
+    for what, code in places:
+        if code in left_out:
+            return Finding(
+                "undetermined",
+                "undetermined",
+                [
+                    Reason(
+                        "US_TERRITORY_NOT_IN_AGREEMENT",
+                        f"{what} {country_name(code)}, which the agreement with "
+                        f"{agreement.name} leaves out of its definition of the United States: "
+                        f"there it may not count as the United States, so the rule cannot be "
+                        f"applied as written. Ask SSA how it treats this case.",
+                        territory.urls,
+                    )
+                ],
+            )
+    return None
+
+
+def _posting_notes(stay: Stay, entry: RuleEntry) -> list[Reason]:
+    """Say which stays were counted together and which earlier posting a stay was measured from."""
+    posting, notes = stay.posting, []
     if posting.members > 1:
-        finding.reasons.append(
+        notes.append(
             Reason(
                 "REPEATED_POSTING_COMBINED",
                 f"Stays in {stay.where} from {posting.start} to "
-                f"{posting.end or 'open-ended'} count as one posting.",
+                f"{posting.end or 'open-ended'} follow each other without a break and count "
+                f"as one posting.",
                 entry.urls,
                 "info",
             )
         )
-    return _later_agreements(agreement, finding), True
+    rule = entry.repeated_posting
+    if rule is None or posting.previous_end is None:
+        return notes
+    if posting.after_gap:
+        text = (
+            f"This posting to {stay.where} starts on {posting.start}, at least "
+            f"{rule.min_gap_months} months after the previous one ended on "
+            f"{posting.previous_end}: it counts on its own, judged on its own expected length."
+        )
+    else:
+        text = (
+            f"This is a later posting to {stay.where}, starting less than "
+            f"{rule.min_gap_months} months after the previous one ended on "
+            f"{posting.previous_end}: it was measured from the first posting, which started on "
+            f"{posting.first_start}."
+        )
+    notes.append(Reason("REPEATED_POSTING_MEASURED", text, entry.urls, "info"))
+    return notes
 
 
 def _combine(index: int, e: Engagement, results: list[tuple[Agreement, Finding, bool]]) -> Finding:
@@ -260,9 +365,10 @@ def _combine(index: int, e: Engagement, results: list[tuple[Agreement, Finding, 
     missing = list(dict.fromkeys(m for f in findings for m in f.missing))
     limits = [(f.limit_last_day, f.limit_from) for f in findings if f.limit_last_day]
     last, first = min(limits) if limits else (None, None)
-    answers = {(f.coverage, f.certificate) for f in findings}
+    answers = {(f.coverage, f.certificate, f.document) for f in findings}
     if len(answers) == 1:
-        return Finding(findings[0].coverage, findings[0].certificate, reasons, missing, last, first)
+        one = findings[0]
+        return Finding(one.coverage, one.certificate, reasons, missing, last, first, one.document)
     if all(f.coverage != "undetermined" for f in findings):
         names = " and ".join(a.name for a, _, _ in results)
         src = tuple(dict.fromkeys(u for f in findings for r in f.reasons for u in r.sources))
@@ -334,6 +440,7 @@ def _segment(index: int, ctx: _Context) -> tuple[Segment, list[str]]:
         agreement="+".join(a.id for a in arrangements),
         limit_last_day=finding.limit_last_day,
         limit_from=finding.limit_from,
+        document=finding.document,
     ), finding.missing
 
 
@@ -390,6 +497,16 @@ def decide(case: Case, rules: RuleBook, as_of: date) -> Decision:
         )
     elif "undetermined" in coverages or missing:
         outcome = "pause"
+    elif coverages == {"us"} and all(s.certificate == "none" for s in foreign):
+        outcome = "not_needed"
+        reasons.append(
+            Reason(
+                "NO_CERTIFICATE_NEEDED",
+                "The agreement keeps all this work in U.S. coverage and no certificate is "
+                "issued or needed for it: there is nothing to request.",
+                tuple(dict.fromkeys(u for s in foreign for r in s.reasons for u in r.sources)),
+            )
+        )
     else:
         outcome = "go" if coverages == {"us"} else "no_go"
         early = None if "dual_risk" in coverages else _not_yet_in_force(foreign, rules, as_of)

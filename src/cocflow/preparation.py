@@ -68,13 +68,7 @@ def prepare_request(
     report = check_filing(filing)
     if not report.ready:
         raise NotReady(report)
-    advice = choose_channel(
-        filing.kind,
-        filing.case.worker.performer_or_entertainer,
-        filing.agreements(),
-        rules.process,
-        channel,
-    )
+    advice = choose_channel(filing.kind, filing.agreements(), rules.process, channel)
     packet = build_packet(filing, advice.channel, processing_days)
     letter = documents.render_letter(packet)
     cover = documents.render_fax_cover(packet, documents.page_count(letter) + 1)

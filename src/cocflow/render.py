@@ -112,11 +112,18 @@ def agreement_text(a: Agreement) -> str:
             lines.append(f"{label}: {day.value} [{day.confidence}]")
             lines += _sources("  ", day.sources)
     for later in a.later_agreements:
+        recheck = f"; recheck by {later.recheck}" if later.recheck else ""
         lines.append(
-            f"Later agreement signed {later.signed}: {later.status.replace('_', ' ')} "
-            f"[{later.confidence}]" + (f". {later.note}" if later.note else "")
+            f"Later agreement signed {later.signed}: {later.status.replace('_', ' ')}"
+            f"{recheck} [{later.confidence}]" + (f". {later.note}" if later.note else "")
         )
         lines += _sources("  ", later.sources)
+    if a.us_territory is not None:
+        names = ", ".join(a.us_territory.value)
+        lines.append(f"The United States in this agreement: {names} [{a.us_territory.confidence}]")
+        if a.us_territory.note:
+            lines.append(f"  {a.us_territory.note}")
+        lines += _sources("  ", a.us_territory.sources)
     for label, timeline in (("Employees", a.employee), ("Self-employed", a.self_employed)):
         for e in timeline:
             until = f" to {e.end}" if e.end else ""
@@ -138,6 +145,7 @@ def agreement_text(a: Agreement) -> str:
     for label, fact in (
         ("Foreign certificate issuer", a.foreign_certificate_issuer),
         ("Who uses a U.S. certificate", a.us_certificate_use),
+        ("What a certificate covers", a.certificate_scope),
     ):
         if fact is not None:
             lines.append(f"{label}: {fact.value} [{fact.confidence}]")

@@ -22,9 +22,11 @@ __all__ = [
     "DECIDING_CONFIDENCE",
     "EMPLOYER_ONLY",
     "Agreement",
+    "CodesFact",
     "Condition",
     "Confidence",
     "DateFact",
+    "Document",
     "LaterAgreement",
     "Network",
     "RepeatedPosting",
@@ -80,6 +82,10 @@ class TextFact(_Sourced):
     value: str = Field(min_length=1)
 
 
+class CodesFact(_Sourced):
+    value: tuple[str, ...] = Field(min_length=1)
+
+
 class RepeatedPosting(_Model):
     """A new posting to the same country counts on its own only if it ends within
     ``within_months_of_first_start`` of the first posting's start, or starts at least
@@ -99,6 +105,23 @@ class Condition(_Model):
 
 
 CertificateIssue = Literal["issued", "not_issued", "unverified"]
+
+
+class Document(_Model):
+    """What proves the coverage when no certificate is issued for it (for example SSA's letter
+    of exemption under the Australian agreement): its name, who issues it, who asks for it, and
+    a step to repeat every year, if any."""
+
+    kind: Literal["letter_of_exemption"]
+    issuer: Literal["us", "foreign"]
+    name: str = Field(min_length=1)
+    requested_by: str = Field(min_length=1)
+    yearly_step: str | None = None
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+    @cached_property
+    def urls(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.url for s in self.sources))
 
 
 class RuleSpec(_Model):
@@ -122,8 +145,15 @@ class RuleSpec(_Model):
     repeated_posting: RepeatedPosting | None = None
     election_months: int | None = Field(default=None, gt=0)
     conditions: tuple[Condition, ...] = ()
+    # The rule does not apply to officers and crew members of ships and aircraft (for example
+    # the U.K. detached-worker rule, RS 02001.370): a crew member's case pauses.
+    not_for_crews: bool = False
     us_certificate: CertificateIssue = "issued"
     foreign_certificate: CertificateIssue = "issued"
+    # When the certificate of the covering side is not issued: the document that proves the
+    # coverage instead (None: nothing is needed, coverage simply continues as before).
+    us_document: Document | None = None
+    foreign_document: Document | None = None
     sources: tuple[Source, ...] = ()
 
     @cached_property
@@ -142,6 +172,10 @@ class RuleSpec(_Model):
             raise ValueError(f"rule '{self.rule}' takes no limit_months or repeated_posting")
         if self.election_months is not None and self.rule != "nationality":
             raise ValueError("election_months belongs to rule 'nationality' only")
+        if self.us_document is not None and self.us_certificate != "not_issued":
+            raise ValueError("us_document is for us_certificate: not_issued only")
+        if self.foreign_document is not None and self.foreign_certificate != "not_issued":
+            raise ValueError("foreign_document is for foreign_certificate: not_issued only")
         return self
 
 
@@ -183,11 +217,23 @@ class RequestExtra(_Sourced):
 
 
 class LaterAgreement(_Sourced):
-    """A replacement agreement signed after the one in force."""
+    """A replacement agreement signed after the one in force.
+
+    Decisions follow the agreement in force, with a warning, until a recorded
+    ``entry_into_force`` falls on or before the end of a stay (then they pause: the new rules
+    are not encoded). ``recheck`` is the date by which its status should be looked up again.
+    """
 
     signed: IsoDate
     status: Literal["signed_not_in_force", "in_force"]
     entry_into_force: IsoDate | None = None
+    recheck: IsoDate | None = None
+
+    @model_validator(mode="after")
+    def _in_force_has_date(self) -> LaterAgreement:
+        if self.status == "in_force" and self.entry_into_force is None:
+            raise ValueError("a later agreement in force needs entry_into_force")
+        return self
 
 
 class Agreement(_Model):
@@ -202,10 +248,20 @@ class Agreement(_Model):
     status: Literal["in_force", "signed_not_in_force"]
     signed: DateFact | None = None
     entry_into_force: DateFact | None = None
+    # The entry into force of an earlier agreement this one replaced (its rules not encoded):
+    # stays that start under it pause instead of being treated as having no agreement.
+    replaced_agreement: DateFact | None = None
     later_agreements: tuple[LaterAgreement, ...] = ()
     employee: tuple[RuleEntry, ...] = ()
     self_employed: tuple[RuleEntry, ...] = ()
     request_extras: tuple[RequestExtra, ...] = ()
+    # What "the United States" means in this agreement's text (the States and DC are "US");
+    # None: the network's list. A residence or employer in a U.S. territory the text leaves
+    # out is not the United States for this agreement.
+    us_territory: CodesFact | None = None
+    # What a certificate under this agreement covers, where it is less than the whole of the
+    # foreign social security (Canada: the pension plans, not Employment Insurance).
+    certificate_scope: TextFact | None = None
     foreign_certificate_issuer: TextFact | None = None
     us_certificate_use: TextFact | None = None
     delivery_notes: tuple[TextFact, ...] = ()

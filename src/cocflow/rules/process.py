@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from cocflow.rules.model import TextFact, _Model, _Sourced
+from cocflow.rules.model import Source, TextFact, _Model, _Sourced
 
-__all__ = ["FieldLimits", "Process"]
+__all__ = ["FieldLimits", "Process", "SupersededClaim"]
+
+
+class SupersededClaim(_Model):
+    """A claim still found in older material that SSA's current pages replace. It is kept, with
+    where it was seen and what replaced it, so that nobody mistakes it for an open question."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    claim: str = Field(min_length=1)
+    replaced_by: str = Field(min_length=1)
+    claim_sources: tuple[Source, ...] = Field(min_length=1)
+    current_sources: tuple[Source, ...] = Field(min_length=1)
 
 
 class LinesFact(_Sourced):
@@ -29,7 +40,7 @@ class Process(_Model):
     mail: LinesFact
     fax: TextFact
     online: TextFact
-    self_employed_mail_only_claim: TextFact
+    superseded: tuple[SupersededClaim, ...] = ()
     email_confirmation: TextFact
     request_before_start: TextFact
     processing_days: IntFact
