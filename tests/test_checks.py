@@ -169,6 +169,41 @@ def test_agreement_extras_are_required(rules: RuleBook) -> None:
     assert ("extras.polish_nip", "AGREEMENT_ITEM_MISSING", "error") not in codes(run(data, rules))
 
 
+def test_a_business_address_abroad_is_an_error(complete: dict[str, Any], rules: RuleBook) -> None:
+    # The request is about the U.S. business (the seed's rule): not the client's address.
+    data = edit(complete, "business.address.country", "PT")
+    report = run(data, rules)
+    assert ("business.address", "BUSINESS_ADDRESS_NOT_US", "error") in codes(report)
+    assert not report.ready
+    assert ("business.address", "BUSINESS_ADDRESS_NOT_US", "error") not in codes(
+        run(complete, rules)
+    )
+
+
+@pytest.mark.parametrize("kind", ["self_employed", "employee"])
+def test_france_health_insurance_statement_is_required(rules: RuleBook, kind: str) -> None:
+    # RS 02001.530 (self-employed transfer) and RS 02001.525 (employees): U.S. coverage needs
+    # private health insurance in France, so the statement is an error when missing.
+    data = load_case(ROOT / "examples" / "filing-complete.yaml").model_dump(
+        mode="json", by_alias=True, exclude_none=True
+    )
+    for e in data["engagements"]:
+        e["country"] = "FR"
+    for r in data["records"]:
+        if r.get("country"):
+            r["country"] = "FR"
+    data["worker"]["statements"] = {"private_health_insurance": True}
+    if kind == "employee":
+        data["worker"]["kind"] = "employee"
+        data.pop("business")
+        data["employer"] = {"name": "Acme Analytics Inc.", "country": "US", "hired": "2019-03-01"}
+    report = run(data, rules)
+    wanted = ("extras.private_health_insurance_statement", "AGREEMENT_ITEM_MISSING", "error")
+    assert wanted in codes(report)
+    data.setdefault("extras", {})["private_health_insurance_statement"] = "yes"
+    assert wanted not in codes(run(data, rules))
+
+
 def test_screening_must_say_go(complete: dict[str, Any], rules: RuleBook) -> None:
     data = edit(complete, "worker.residence.0.country", "PT")
     assert ("engagements", "SCREENING_NOT_GO", "error") in codes(run(data, rules))

@@ -485,16 +485,45 @@ def test_checks_follow_the_outcome(book: RuleBook) -> None:
             make([("AR", "2027-01-01", "2027-03-31"), ("TH", "2027-04-01", "2027-06-30")]),
             "if all the foreign work were in Argentina (no work in Thailand)",
         ),
-        (
-            make([("CO", "2027-01-01", "2027-12-31")], citizenship=("US", "CO")),
-            "if you were a U.S. national only",
-        ),
     ],
 )
 def test_go_if_names_the_single_change(book: RuleBook, case: Case, expected: str) -> None:
     decision = screen(case, book, AS_OF)
     assert expected in decision.go_if
     assert decision.outcome != "go"
+
+
+@pytest.mark.parametrize(
+    ("case", "as_of", "unwanted"),
+    [
+        # A nationality is not a change a person can make to get a certificate.
+        (make([("CO", "2027-01-01", "2027-12-31")], citizenship=("US", "CO")), AS_OF, "national"),
+        # The stay has begun: where the person lived during it is a fact of the past.
+        (
+            make([("AR", "2026-06-01", "2027-05-31")], home=[("AR", "2024-01-01", None)]),
+            AS_OF,
+            "lived in the United States",
+        ),
+        # A job or business start before the work is a fact of the past, never proposed.
+        (
+            make([("BO", "2027-01-15", "2027-12-31")], business_operating_since=D("2027-03-01")),
+            AS_OF,
+            "operated before",
+        ),
+        # A shorter stay that would have had to end before today is not proposed.
+        (
+            make([("AR", "2020-01-01", "2026-12-31")], "employee"),
+            date(2026, 11, 25),
+            "ended on or before 2024-12-31",
+        ),
+    ],
+)
+def test_go_if_proposes_only_changes_still_open(
+    book: RuleBook, case: Case, as_of: date, unwanted: str
+) -> None:
+    decision = screen(case, book, as_of)
+    assert decision.outcome != "go"
+    assert not any(unwanted in text for text in decision.go_if), decision.go_if
 
 
 def test_no_go_if_when_nothing_single_helps(book: RuleBook) -> None:

@@ -64,6 +64,60 @@ def _go(decision: Decision, case: Case, rules: RuleBook, today_after_start: bool
     return actions
 
 
+def _issuer(rules: RuleBook, country: str) -> str:
+    issuer = next(
+        (
+            a.foreign_certificate_issuer
+            for a in rules.for_country(country)
+            if a.foreign_certificate_issuer is not None
+        ),
+        None,
+    )
+    return f" (issued by: {issuer.value.rstrip('.')})" if issuer else ""
+
+
+def _foreign_path(s: Segment, case: Case, rules: RuleBook) -> list[str]:
+    """The plan for work the other country covers: which document, from whom, and the yearly
+    Schedule SE step for the self-employed."""
+    name = country_name(s.country)
+    stop = f"Stop the U.S. certificate path for {name} ({s.start} to {s.end or 'open-ended'})"
+    codes = {r.code for r in s.reasons}
+    if s.document is not None:
+        doc = s.document
+        actions = [
+            f"{stop}: {name} covers this work but issues no certificate for it. Instead "
+            f"{doc.requested_by} asks SSA for {doc.name}, by mail or fax (not online)."
+        ]
+        if doc.yearly_step:
+            actions.append(doc.yearly_step)
+        elif case.kind == "self_employed":
+            actions.append(
+                "Attach a copy to Schedule SE (Form 1040) each year to show the work is "
+                "exempt from U.S. self-employment tax."
+            )
+        else:
+            actions.append("Give a copy to the U.S. payroll so it stops U.S. withholding.")
+        return actions
+    if "EMP_LOCAL_HIRE" in codes:
+        return [
+            f"{stop}: a worker hired by an employer in {name} is covered by {name}'s system "
+            f"through that employer; there is no U.S. coverage to prove."
+        ]
+    if s.certificate == "none":
+        return [f"{stop}: {name} covers this work and is not known to issue a certificate."]
+    source = _issuer(rules, s.country)
+    if case.kind == "self_employed":
+        return [
+            f"{stop}: {name} covers this work. Get {name}'s certificate of coverage{source}, "
+            f"and attach a copy to Schedule SE (Form 1040) each year to show the work is "
+            f"exempt from U.S. self-employment tax."
+        ]
+    return [
+        f"{stop}: {name} covers this work. The employer should get {name}'s certificate of "
+        f"coverage{source} to stop U.S. Social Security withholding."
+    ]
+
+
 def _no_go(decision: Decision, case: Case, rules: RuleBook) -> list[str]:
     actions: list[str] = []
     for s in _foreign(decision, rules):
@@ -74,34 +128,14 @@ def _no_go(decision: Decision, case: Case, rules: RuleBook) -> list[str]:
                 f"both countries may tax the same earnings; {PROFESSIONAL} before the "
                 f"work starts on {s.start}."
             )
-        elif s.certificate == "none":
-            actions.append(
-                f"Stop the U.S. certificate path for {name}: the work is covered by "
-                f"{name}'s system through the local employer."
-            )
         elif s.coverage == "foreign":
-            issuer = next(
-                (
-                    a.foreign_certificate_issuer
-                    for a in rules.for_country(s.country)
-                    if a.foreign_certificate_issuer is not None
-                ),
-                None,
+            actions += _foreign_path(s, case, rules)
+        elif s.coverage == "us" and s.certificate == "us":
+            who = "ask your employer to request" if case.kind == "employee" else "request"
+            actions.append(
+                f"The stay in {name} from {s.start} to {s.end or 'open-ended'} keeps U.S. "
+                f"coverage: {who} a U.S. certificate of coverage from SSA for that stay only."
             )
-            source = f" (issued by: {issuer.value.rstrip('.')})" if issuer else ""
-            if case.kind == "self_employed":
-                actions.append(
-                    f"Stop the U.S. certificate path for {name}: {name} covers this "
-                    f"work. Get {name}'s certificate of coverage{source}, and attach "
-                    f"a copy to Schedule SE (Form 1040) each year to show the work is "
-                    f"exempt from U.S. self-employment tax."
-                )
-            else:
-                actions.append(
-                    f"Stop the U.S. certificate path for {name}: {name} covers this "
-                    f"work. The employer should get {name}'s certificate of "
-                    f"coverage{source} to stop U.S. Social Security withholding."
-                )
     actions.append(
         f"If the facts are not as stated, correct the case and screen again; "
         f"otherwise {PROFESSIONAL}."

@@ -20,6 +20,7 @@ from cocflow.casefile import CaseFile, load_case, parse_case
 from cocflow.crypto import load_keys
 from cocflow.decision import Decision
 from cocflow.errors import CocflowError, InputError, Problem
+from cocflow.foreignpath import ForeignPlan, foreign_plan, foreign_steps
 from cocflow.proofchain import ChainEntry, canonical, first_break
 from cocflow.rules.loader import RuleBook
 from cocflow.screening import screen
@@ -337,12 +338,32 @@ class Casework:
                 return entry.seq, f"its file {file['sha256'][:12]}... is missing or changed"
         return None
 
+    def _foreign_plan(self, decision: dict[str, Any]) -> ForeignPlan | None:
+        def issuer(country: str) -> str | None:
+            for agreement in self.rules.for_country(country):
+                if agreement.foreign_certificate_issuer is not None:
+                    return agreement.foreign_certificate_issuer.value
+            return None
+
+        return foreign_plan(decision, self.rules.network.us_codes, issuer)
+
     def guidance(self, case_id: str) -> list[str]:
-        """Who receives or asks for the U.S. certificate, per work country, from the rules."""
-        facts = self.store.get_case(case_id).facts
+        """Who receives or asks for the certificate, per work country, from the rules."""
+        summary = self.store.get_case(case_id)
+        plan = self._foreign_plan(summary.decision)
+        if plan is not None:
+            lines = [f"Get {plan.document} from {plan.from_whom.rstrip('.')}."]
+            if plan.yearly_step:
+                lines.append(plan.yearly_step)
+            lines.append(
+                "Keep it with the case ('cocflow proof add ID FILE --kind certificate') and keep "
+                "written proof of where you showed it ('--kind delivery')."
+            )
+            return lines
+        facts = summary.facts
         us = self.rules.network.us_codes
         countries = sorted({e["country"] for e in facts["engagements"]} - us)
-        lines: list[str] = []
+        lines = []
         for country in countries:
             for agreement in self.rules.for_country(country):
                 for fact in (
@@ -376,6 +397,15 @@ class Casework:
         ends = [e.get("end") for e in foreign]
         work_end = None if not ends or None in ends else max(e for e in ends if e)
         payloads = [(e, json.loads(e.payload)) for e in self.store.events(case_id)]
+        plan = self._foreign_plan(summary.decision)
+        if plan is not None:
+            steps = foreign_steps(
+                plan,
+                [(e.seq, e.kind, p) for e, p in payloads],
+                summary.kind,
+                lambda p: self._covers(p, countries, work_start, work_end, today),
+            )
+            return [Checkpoint(s.name, s.done, s.evidence) for s in steps]
         changed = max((e.seq for e, _ in payloads if e.kind == "facts_changed"), default=0)
         screened = [(e, p) for e, p in payloads if e.kind == "screened"]
         last = screened[-1] if screened else None

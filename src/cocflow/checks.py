@@ -15,6 +15,7 @@ from itertools import pairwise
 from typing import Any, Literal
 
 from cocflow.casefile import Address, CaseFile, EngagementRow, Record
+from cocflow.countries import country_name
 from cocflow.decision import Decision
 from cocflow.packet import OnlineField
 from cocflow.rules.loader import RuleBook
@@ -197,6 +198,20 @@ def agreement_extras(f: Filing) -> list[RequestExtra]:
     return [x for a in f.agreements() for x in a.extras_for(f.kind, f.case.worker.citizenship)]
 
 
+def _rule_conditions(f: Filing) -> set[str]:
+    """The conditions of U.S. coverage in the rules that apply to this work (for example
+    France's private health insurance, RS 02001.525 and RS 02001.530)."""
+    found: set[str] = set()
+    for _, e in f.work():
+        for agreement in f.rules.for_country(e.country):
+            timeline = agreement.employee if f.kind == "employee" else agreement.self_employed
+            for entry in timeline:
+                if entry.start <= e.start and (entry.end is None or e.start <= entry.end):
+                    found |= {c.id for c in entry.conditions}
+                    found |= {c.id for r in entry.readings for c in r.conditions}
+    return found
+
+
 def check_required(f: Filing) -> list[Finding]:
     found = [
         _error(
@@ -208,14 +223,14 @@ def check_required(f: Filing) -> list[Finding]:
         for path, value, source in _required_paths(f)
         if value in (None, "", ())
     ]
+    conditions = _rule_conditions(f)
     for extra in agreement_extras(f):
         if extra.id in f.case.extras:
             continue
-        make = _error if extra.confidence == "high" else _warning
+        required = extra.confidence == "high" or extra.proves_condition in conditions
+        make = _error if required else _warning
         verify = (
-            ""
-            if extra.confidence == "high"
-            else f" (the sources for this item are {extra.confidence}: verify it)"
+            "" if required else f" (the sources for this item are {extra.confidence}: verify it)"
         )
         found.append(
             make(
@@ -367,6 +382,28 @@ def check_business_vs_client(f: Filing) -> list[Finding]:
                 )
             ]
     return []
+
+
+def check_business_address(f: Filing) -> list[Finding]:
+    """A U.S. certificate for self-employment is about the U.S. business: its address, not the
+    client's, goes on the request."""
+    business = f.case.business
+    if f.kind != "self_employed" or business is None or business.address is None:
+        return []
+    country = business.address.country
+    if country in f.rules.network.us_codes:
+        return []
+    return [
+        _error(
+            "business.address",
+            "BUSINESS_ADDRESS_NOT_US",
+            f"The business address is in {country_name(country)}: the request is about your "
+            f"U.S. business, and SSA certifies U.S. coverage of a business carried on in the "
+            f"United States.",
+            "give the address of your U.S. business (as a sole proprietor, your U.S. address), "
+            "not the client's or the one abroad.",
+        )
+    ]
 
 
 def check_activity(f: Filing) -> list[Finding]:
@@ -646,6 +683,7 @@ CHECKS: tuple[Callable[[Filing], list[Finding]], ...] = (
     check_ssn_field,
     check_dates,
     check_business_vs_client,
+    check_business_address,
     check_activity,
     check_work_country,
     check_names_and_addresses,

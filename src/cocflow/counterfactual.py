@@ -1,8 +1,12 @@
-"""Which single change of fact would turn a ``pause`` or ``no_go`` into a ``go``.
+"""Which single change a person can still make would turn a ``pause`` or ``no_go`` into a ``go``.
 
-Each candidate change is applied to a copy of the case and screened again; only the changes
-that really produce a ``go`` are reported. Nothing here knows a country's rules: a shorter
-stay ends on the last day the engine found the segment's limit to allow.
+Only changes that are still open are proposed: a shorter stay (an end date still ahead), not
+working in one of several countries, or living in the United States during work that has not
+begun. Facts about the past (where the person lived, when a job or a business began, a
+nationality) are never proposed: suggesting them would invite a false statement. Each candidate
+is applied to a copy of the case and screened again; only the changes that really produce a
+``go`` are reported. Nothing here knows a country's rules: a shorter stay ends on the last day
+the engine found the segment's limit to allow.
 """
 
 from __future__ import annotations
@@ -55,8 +59,10 @@ def _candidates(
     case: Case, decision: Decision, rules: RuleBook, as_of: date
 ) -> Iterator[tuple[str, Case]]:
     us = rules.network.us_codes
-    foreign = sorted({s.country for s in decision.segments if s.country not in us})
-    if len(foreign) > 1:
+    abroad = [e for e in case.engagements if e.country not in us]
+    begun = any(e.start <= as_of for e in abroad)
+    foreign = sorted({e.country for e in abroad})
+    if len(foreign) > 1 and not begun:
         for keep in foreign:
             others = ", ".join(country_name(c) for c in foreign if c != keep)
             kept = tuple(e for e in case.engagements if e.country == keep or e.country in us)
@@ -65,29 +71,17 @@ def _candidates(
                 replace(case, engagements=kept),
             )
     codes = {r.code for r in decision.all_reasons()}
-    if codes & {
+    if not begun and codes & {
         "SE_RESIDENCE_FOREIGN",
         "SE_RESIDENCE_NEITHER",
         "SE_RESIDENCE_CHANGES",
         "SE_RESIDENCE_UNKNOWN",
     }:
-        first = min(e.start for e in case.engagements)
+        first = min(e.start for e in abroad)
+        kept_before = tuple(r for r in case.residence if r.end is not None and r.end < first)
         yield (
             "if you lived in the United States for the whole time you work abroad",
-            replace(case, residence=(Residence(UNITED_STATES, first, None),)),
-        )
-    if codes & {"NATIONALITY_FOREIGN", "NATIONALITY_THIRD", "NATIONALITY_DUAL_ELECTION"}:
-        yield "if you were a U.S. national only", replace(case, citizenship=(UNITED_STATES,))
-    first = min(e.start for e in case.engagements if e.country not in us)
-    if "SE_NO_PRIOR_BUSINESS" in codes:
-        yield (
-            f"if your U.S. business had operated before {first}",
-            replace(case, business_operating_since=first - ONE_DAY),
-        )
-    if "EMP_HIRED_AFTER_START" in codes:
-        yield (
-            f"if your job with the employer had begun before {first}",
-            replace(case, employer_hired=first - ONE_DAY),
+            replace(case, residence=(*kept_before, Residence(UNITED_STATES, first, None))),
         )
 
 
@@ -108,7 +102,9 @@ def go_if(case: Case, decision: Decision, rules: RuleBook, as_of: date) -> tuple
         if not {r.code for r in segment.reasons} & _LENGTH_CODES:
             continue
         tried.add(segment.country)  # one try per country keeps long cases fast
-        if latest >= segment.start and _is_go(_with_end(case, index, latest), rules, as_of):
+        if latest < max(segment.start, as_of):  # the stay cannot end that early any more
+            continue
+        if _is_go(_with_end(case, index, latest), rules, as_of):
             where = country_name(segment.country)
             found.append(
                 f"if the stay in {where} ended on or before {latest}"

@@ -75,6 +75,33 @@ def certificate_on_file(entries: Sequence[ChainEntry]) -> Certificate | None:
     return found
 
 
+def _stored_outcome(entries: Sequence[ChainEntry]) -> str | None:
+    """The outcome of the last screening recorded in the proof log."""
+    outcome = None
+    for entry in entries:
+        if entry.kind == "screened":
+            outcome = json.loads(entry.payload).get("outcome")
+    return outcome
+
+
+def _decision_changed(before: str, now: str) -> WatchFinding:
+    if now == "go":
+        return WatchFinding(
+            "DECISION_CHANGED",
+            f"Screening the case as it stands now says go; the stored case said {before}.",
+            "A U.S. certificate path is open now: nothing is proven until it is requested.",
+            "Store the case again ('cocflow case update ID CASE_FILE'), then prepare the "
+            "request ('cocflow request CASE --out DIR --case ID').",
+        )
+    return WatchFinding(
+        "DECISION_CHANGED",
+        f"Screening the case as it stands now says {now}; the stored case said {before}.",
+        "Pause: do not rely on a certificate for work the current facts no longer support.",
+        "Run 'cocflow screen' on the case and follow what it says; talk to a cross-border "
+        "tax professional if the work continues.",
+    )
+
+
 def watch(
     case: CaseFile,
     decision: Decision,
@@ -89,16 +116,12 @@ def watch(
     cert = certificate_on_file(entries)
     foreign = [e for e in case.engagements if e.country not in us_codes]
     work_trips = [t for t in trips if t[3] == "work" and t[0] not in us_codes]
-    if decision.outcome != "go":
-        found.append(
-            WatchFinding(
-                "DECISION_CHANGED",
-                f"Screening the case as it stands now says {decision.outcome}.",
-                "Pause: do not rely on a certificate for work the current facts no longer support.",
-                "Run 'cocflow screen' on the case and follow what it says; talk to a cross-border "
-                "tax professional if the work continues.",
-            )
-        )
+    before = _stored_outcome(entries)
+    if before is not None and decision.outcome != before:
+        found.append(_decision_changed(before, decision.outcome))
+    if decision.outcome != "go" and cert is None:
+        # No U.S. certificate is expected or on file: the checks below are about one.
+        return found
     if cert is None:
         started = [e for e in foreign if e.start <= today]
         if started:

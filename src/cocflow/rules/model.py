@@ -214,6 +214,9 @@ class RequestExtra(_Sourced):
     applies_to: tuple[WorkerKind, ...] = Field(min_length=1)
     text: str = Field(min_length=1)
     only_for_nationals_of_the_country: bool = False
+    # The id of a rule condition this item proves: where that condition is part of the rule
+    # that gives U.S. coverage, a missing item is an error whatever the item's own confidence.
+    proves_condition: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
 
 
 class LaterAgreement(_Sourced):

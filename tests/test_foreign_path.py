@@ -1,0 +1,142 @@
+"""A no_go whose work the other country covers has a plan of its own: the foreign certificate or
+the document that replaces it, its checkpoints, and a watcher that reports only real changes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cocflow.casefile import parse_case
+from cocflow.cli import app
+from cocflow.isodate import parse_iso_date
+from cocflow.rules.loader import RuleBook, default_rules_dir
+from cocflow.screening import screen
+
+runner = CliRunner()
+
+POSTED_TOO_LONG = """\
+cocflow_case: 1
+worker: {kind: employee, citizenship: [US], residence: [{country: US, from: 2015-01-01}]}
+employer: {name: Acme Analytics Inc., country: US, hired: 2019-03-01}
+engagements: [{country: DE, start: 2027-03-01, end: 2033-02-28}]
+"""
+
+POSTED_ONE_YEAR = """\
+cocflow_case: 1
+worker: {kind: employee, citizenship: [US], residence: [{country: US, from: 2015-01-01}]}
+employer: {name: Acme Analytics Inc., country: US, hired: 2019-03-01}
+engagements: [{country: DE, start: 2027-03-01, end: 2028-02-29}]
+"""
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("COCFLOW_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("COCFLOW_DATABASE_URL", raising=False)
+    monkeypatch.delenv("COCFLOW_KEY", raising=False)
+    monkeypatch.delenv("COCFLOW_RULES_DIR", raising=False)
+    return tmp_path / "home"
+
+
+def cli(*args: str, code: int = 0) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == code, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+def _store(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "case.yaml"
+    path.write_text(text)
+    out = cli("case", "new", str(path), "--format", "json", "--as-of", "2026-12-02")
+    case_id: str = json.loads(out)["id"]
+    return case_id
+
+
+def _screen(text: str, rules: RuleBook, as_of: str = "2026-12-02") -> dict[str, object]:
+    from cocflow.yamlio import load_yaml
+
+    case = parse_case(load_yaml(text)).to_case()
+    return screen(case, rules, parse_iso_date(as_of)).as_dict()
+
+
+def test_no_go_shows_the_foreign_checkpoints_not_the_us_ones(home: Path, tmp_path: Path) -> None:
+    case_id = _store(tmp_path, POSTED_TOO_LONG)
+    status = json.loads(cli("status", case_id, "--as-of", "2026-12-02", "--format", "json"))
+    names = [c["name"] for c in status["checkpoints"]]
+    assert names[0] == "Foreign coverage confirmed"
+    assert "Germany's certificate of coverage" in names[1]
+    assert [c["done"] for c in status["checkpoints"]] == [True, False, False, False]
+    assert not status["rely"]
+    assert any("Get Germany's certificate of coverage from" in g for g in status["guidance"])
+    # The foreign certificate, once requested, received and shown to payroll, completes it.
+    cert = tmp_path / "d-usa-101.pdf"
+    cert.write_bytes(b"%PDF-1.4 D/USA 101")
+    receipt = tmp_path / "payroll.pdf"
+    receipt.write_bytes(b"%PDF-1.4 payroll receipt")
+    letter = tmp_path / "request.pdf"
+    letter.write_bytes(b"%PDF-1.4 request to the sickness fund")
+    cli("proof", "add", case_id, str(letter), "--kind", "submission", "--channel", "mail")
+    cli(
+        "proof", "add", case_id, str(cert), "--kind", "certificate", "--country", "DE",
+        "--period-start", "2027-03-01", "--period-end", "2033-02-28",
+    )  # fmt: skip
+    cli("proof", "add", case_id, str(receipt), "--kind", "delivery", "--to", "payroll")
+    status = json.loads(cli("status", case_id, "--as-of", "2027-04-01", "--format", "json"))
+    assert [c["done"] for c in status["checkpoints"]] == [True, True, True, True]
+    assert status["rely"]
+
+
+def test_watch_does_not_report_a_change_that_never_happened(home: Path, tmp_path: Path) -> None:
+    _store(tmp_path, POSTED_TOO_LONG)
+    out = cli("watch", "--as-of", "2026-12-15")
+    assert "DECISION_CHANGED" not in out
+
+
+def test_watch_reports_a_rules_change_that_flips_a_go(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _store(tmp_path, POSTED_ONE_YEAR)
+    rules = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), rules)
+    de = rules / "de.yaml"
+    de.write_text(de.read_text().replace("limit_months: 60", "limit_months: 6"))
+    monkeypatch.setenv("COCFLOW_RULES_DIR", str(rules))
+    out = cli("watch", "--as-of", "2026-12-15", code=1)
+    assert "DECISION_CHANGED" in out and "stored case said go" in out
+
+
+def test_australia_no_go_names_the_letter_of_exemption(rules: RuleBook) -> None:
+    # RS 02002.045 and RS 02002.048: a letter of exemption from SSA, a copy with Schedule SE.
+    decision = _screen(
+        """\
+cocflow_case: 1
+worker: {kind: self_employed, citizenship: [US], residence: [{country: AU, from: 2024-01-01}]}
+engagements: [{country: AU, start: 2027-01-01, end: 2029-12-31}]
+""",
+        rules,
+    )
+    actions = " ".join(decision["next_actions"])  # type: ignore[arg-type]
+    assert "letter of exemption" in actions and "Schedule SE" in actions
+    assert "local employer" not in actions and "Australia's certificate" not in actions
+
+
+def test_mixed_postings_still_name_the_certificate_for_the_us_stay(rules: RuleBook) -> None:
+    decision = _screen(
+        """\
+cocflow_case: 1
+worker: {kind: employee, citizenship: [US], residence: [{country: US, from: 2015-01-01}]}
+employer: {name: Acme Analytics Inc., country: US, hired: 2019-03-01}
+engagements:
+  - {country: DE, start: 2027-01-01, end: 2029-12-31}
+  - {country: DE, start: 2030-06-01, end: 2032-05-31}
+""",
+        rules,
+    )
+    assert decision["outcome"] == "no_go"
+    actions = decision["next_actions"]
+    assert any("2027-01-01 to 2029-12-31 keeps U.S. coverage" in a for a in actions)  # type: ignore[union-attr]
+    assert any("Stop the U.S. certificate path for Germany (2030-06-01" in a for a in actions)  # type: ignore[union-attr]
