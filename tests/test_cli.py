@@ -192,3 +192,23 @@ def test_every_reason_code_is_documented() -> None:
     assert len(codes) > 40
     documented = (ROOT / "docs" / "screening.md").read_text()
     assert {c for c in codes if f"`{c}`" not in documented} == set()
+
+
+def test_screen_two_german_postings_keeps_the_first_in_us_coverage() -> None:
+    # POMS RS 02001.115: the repeated-posting rule judges the second and later postings only.
+    result = runner.invoke(
+        app,
+        [
+            "screen",
+            str(ROOT / "examples" / "germany-two-postings.yaml"),
+            "--as-of",
+            "2026-12-02",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    first, second = json.loads(result.stdout)["segments"]
+    assert (first["coverage"], first["certificate"]) == ("us", "us")
+    assert second["coverage"] == "foreign"
+    assert any(r["code"] == "REPEATED_POSTING_MEASURED" for r in second["reasons"])

@@ -140,3 +140,18 @@ engagements:
     actions = decision["next_actions"]
     assert any("2027-01-01 to 2029-12-31 keeps U.S. coverage" in a for a in actions)  # type: ignore[union-attr]
     assert any("Stop the U.S. certificate path for Germany (2030-06-01" in a for a in actions)  # type: ignore[union-attr]
+
+
+def test_australia_foreign_path_asks_ssa_for_the_letter(home: Path, tmp_path: Path) -> None:
+    case_id = _store(
+        tmp_path,
+        """\
+cocflow_case: 1
+worker: {kind: self_employed, citizenship: [US], residence: [{country: AU, from: 2024-01-01}]}
+engagements: [{country: AU, start: 2027-01-01, end: 2029-12-31}]
+""",
+    )
+    status = json.loads(cli("status", case_id, "--as-of", "2026-12-02", "--format", "json"))
+    assert "letter of exemption" in status["checkpoints"][1]["name"]
+    guidance = " ".join(status["guidance"])
+    assert "from SSA, by mail or fax" in guidance and "Schedule SE" in guidance

@@ -57,3 +57,10 @@ def test_scenario(agreement: str, scenario: dict[str, Any], rules: RuleBook) -> 
     assert not missing_codes, explain
     if "missing_facts" in expect:
         assert list(decision.missing_facts) == expect["missing_facts"], explain
+    if "go_if" in expect:
+        assert list(decision.go_if) == expect["go_if"], explain
+    actions = " ".join(decision.next_actions)
+    for wanted in expect.get("next_actions_mention", []):
+        assert wanted in actions, f"{wanted!r} not in next actions: {actions}"
+    for unwanted in expect.get("next_actions_never", []):
+        assert unwanted not in actions, f"{unwanted!r} in next actions: {actions}"

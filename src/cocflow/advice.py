@@ -85,8 +85,8 @@ def _foreign_path(s: Segment, case: Case, rules: RuleBook) -> list[str]:
     if s.document is not None:
         doc = s.document
         actions = [
-            f"{stop}: {name} covers this work but issues no certificate for it. Instead "
-            f"{doc.requested_by} asks SSA for {doc.name}, by mail or fax (not online)."
+            f"{stop}: {name} covers this work but issues no certificate for it. Instead, "
+            f"{doc.requested_by} asks for {doc.name}, by mail or fax to SSA."
         ]
         if doc.yearly_step:
             actions.append(doc.yearly_step)
@@ -199,6 +199,14 @@ def _pause(decision: Decision) -> list[str]:
 
 def next_actions(decision: Decision, case: Case, rules: RuleBook) -> tuple[str, ...]:
     """The steps to take after ``decision``, most urgent first."""
+    if decision.outcome == "not_needed" and _foreign(decision, rules):
+        return (
+            "Nothing to request: the agreement keeps this work in U.S. coverage and no "
+            "certificate is issued for it. Keep paying U.S. Social Security as usual (for the "
+            "self-employed, self-employment tax with Schedule SE).",
+            "Keep a record of where and when the work is performed, and screen again if the "
+            "facts change (a move abroad, a longer stay, another country).",
+        )
     if decision.outcome == "not_needed":
         return (
             "Nothing to request: keep a record of where the work is performed, and screen "

@@ -149,9 +149,12 @@ def screen(
     if format is Format.json:
         _dump(decision.as_dict())
         return
+    import shutil
+
     from cocflow.render import decision_text
 
-    _print(decision_text(decision, markup=sys.stdout.isatty()))
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    _print(decision_text(decision, markup=sys.stdout.isatty(), width=width))
 
 
 @app.command("screen-batch")

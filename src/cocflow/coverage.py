@@ -549,7 +549,7 @@ def _no_certificate(
             Reason(
                 "CERTIFICATE_NOT_ISSUED_DOCUMENT",
                 f"{issuer} issues no certificate of coverage for this work; {document.name} "
-                f"proves it instead: {document.requested_by} asks for it.{yearly}",
+                f"proves it instead, and {document.requested_by} asks for it.{yearly}",
                 document.urls,
             )
         )

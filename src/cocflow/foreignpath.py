@@ -53,7 +53,10 @@ def foreign_plan(
     documents = [s.get("document") for s in foreign if s.get("document")]
     if documents:
         doc = documents[0]
-        return ForeignPlan(countries, doc["name"], doc["requested_by"], doc.get("yearly_step"))
+        who = "SSA, by mail or fax" if doc["issuer"] == "us" else issuer(countries[0])
+        return ForeignPlan(
+            countries, doc["name"], who or f"the authority of {names}", doc.get("yearly_step")
+        )
     if any(s["certificate"] != "foreign" for s in foreign):
         return None
     who = issuer(countries[0]) or f"the social security authority of {names}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from cocflow.countries import country_name
@@ -26,9 +27,38 @@ def _reason(r: Reason, indent: str) -> list[str]:
     return lines
 
 
-def decision_text(d: Decision, markup: bool) -> str:
-    """The decision as lines of text (Rich markup when ``markup``)."""
+def _headline(d: Decision) -> tuple[str, str, str]:
     label, colour, gist = HEADLINES[d.outcome]
+    if d.outcome == "no_go" and any(s.coverage == "us" for s in d.segments if s.agreement):
+        gist = "part of this work keeps U.S. coverage, the rest has no U.S. certificate path."
+    if d.outcome == "not_needed" and any(s.agreement for s in d.segments):
+        gist = "the work keeps U.S. coverage and no certificate is needed for it."
+    return label, colour, gist
+
+
+def _wrap(lines: list[str], width: int | None) -> list[str]:
+    """Wrap long lines to ``width``, continuing under the text after the line's marker."""
+    if not width:
+        return lines
+    out: list[str] = []
+    for line in lines:
+        if len(line) <= width or line.lstrip().startswith("source:"):
+            out.append(line)  # a URL is kept whole, so it can be copied
+            continue
+        body = line.lstrip(" ")
+        marker = body.split(" ", 1)[0] if body[:1] in "-!i0123456789" else ""
+        if marker == "!":
+            marker = "! warning:"
+        hang = " " * (len(line) - len(body) + (len(marker) + 1 if marker else 2))
+        out += textwrap.wrap(
+            line, width, subsequent_indent=hang, break_long_words=False, break_on_hyphens=False
+        )
+    return out
+
+
+def decision_text(d: Decision, markup: bool, width: int | None = None) -> str:
+    """The decision as lines of text (Rich markup when ``markup``), wrapped to ``width``."""
+    label, colour, gist = _headline(d)
     head = f"[bold {colour}]{label}[/]" if markup else label
     lines = [f"{head}: {gist}", f"As of {d.as_of}; rules {d.rules_version}.", "", "Why:"]
     for r in d.reasons:
@@ -47,7 +77,7 @@ def decision_text(d: Decision, markup: bool) -> str:
     if d.go_if:
         lines += ["", "It would be a GO:"] + [f"  - {g}" for g in d.go_if]
     lines += ["", "What to do:"] + [f"  {i}. {a}" for i, a in enumerate(d.next_actions, 1)]
-    return "\n".join(lines)
+    return "\n".join(_wrap(lines, width))
 
 
 def _entry_dict(e: RuleEntry) -> dict[str, Any]:
