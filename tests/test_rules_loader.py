@@ -84,28 +84,36 @@ def test_version_changes_with_the_data(tmp_path: Path) -> None:
     assert load_rules(copy).version != before
 
 
-@pytest.mark.parametrize(
-    ("folder", "message"),
-    [
-        ("unknown-key", "zz.yaml: self_employd: unknown key"),
-        ("duplicate-key", "zz.yaml: name: duplicate key (line 4)"),
-        ("bad-date", "zz.yaml: entry_into_force.value: '2001-02-30' is not a real calendar date"),
-        ("not-iso-date", "zz.yaml: entry_into_force.value: '01/01/2001' is not a date written as"),
-        ("empty-sources", "zz.yaml: employee[0].sources: Tuple should have at least 1 item"),
-        ("missing-sources", "zz.yaml: self_employed[0].sources: required key is missing"),
-        ("source-without-date", "zz.yaml: entry_into_force.sources[0].verified: required key"),
-        ("limit-on-residence", "zz.yaml: self_employed[0]: rule 'residence' takes no limit_months"),
-        ("detachment-without-limit", "zz.yaml: employee[0]: rule 'detachment' needs limit_months"),
-        (
-            "conflicting-without-readings",
-            "zz.yaml: self_employed[0]: a conflicting rule lists at least two readings",
-        ),
-        ("bad-confidence", "zz.yaml: self_employed[0].confidence: Input should be 'high'"),
-        ("id-not-file-name", "zz.yaml: id: 'ZY' does not match the file name"),
-        ("overlapping-entries", "zz.yaml: (top level): self_employed entries overlap"),
-        ("not-yaml", "zz.yaml: (file): not readable YAML"),
-    ],
-)
+BROKEN_CASES = [
+    ("unknown-key", "zz.yaml: self_employd: unknown key"),
+    ("duplicate-key", "zz.yaml: name: duplicate key (line 4)"),
+    ("bad-date", "zz.yaml: entry_into_force.value: '2001-02-30' is not a real calendar date"),
+    ("not-iso-date", "zz.yaml: entry_into_force.value: '01/01/2001' is not a date written as"),
+    ("empty-sources", "zz.yaml: employee[0].sources: Tuple should have at least 1 item"),
+    ("missing-sources", "zz.yaml: self_employed[0].sources: required key is missing"),
+    ("source-without-date", "zz.yaml: entry_into_force.sources[0].verified: required key"),
+    ("limit-on-residence", "zz.yaml: self_employed[0]: rule 'residence' takes no limit_months"),
+    ("detachment-without-limit", "zz.yaml: employee[0]: rule 'detachment' needs limit_months"),
+    (
+        "conflicting-without-readings",
+        "zz.yaml: self_employed[0]: a conflicting rule lists at least two readings",
+    ),
+    ("bad-confidence", "zz.yaml: self_employed[0].confidence: Input should be 'high'"),
+    ("id-not-file-name", "zz.yaml: id: 'ZY' does not match the file name"),
+    ("overlapping-entries", "zz.yaml: (top level): self_employed entries overlap"),
+    ("not-yaml", "zz.yaml: (file): not readable YAML"),
+    (
+        "document-without-not-issued",
+        "zz.yaml: self_employed[0]: foreign_document is for foreign_certificate: not_issued",
+    ),
+    (
+        "later-in-force-without-date",
+        "zz.yaml: later_agreements[0]: a later agreement in force needs entry_into_force",
+    ),
+]
+
+
+@pytest.mark.parametrize(("folder", "message"), BROKEN_CASES)
 def test_broken_file_is_refused_with_its_file_and_key(folder: str, message: str) -> None:
     with pytest.raises(RulesError) as caught:
         load_agreement_file(BROKEN / folder / "zz.yaml")
@@ -114,7 +122,7 @@ def test_broken_file_is_refused_with_its_file_and_key(folder: str, message: str)
 
 def test_broken_files_all_have_a_test() -> None:
     folders = {p.name for p in BROKEN.iterdir() if p.is_dir()} - {"valid"}
-    assert len(folders) == 14
+    assert folders == {folder for folder, _ in BROKEN_CASES}
 
 
 def test_the_valid_base_of_the_broken_files_loads() -> None:

@@ -500,10 +500,27 @@ def _nationality(stay: Stay, spec: RuleSpec, src: tuple[str, ...]) -> Finding:
     )
 
 
+def _residence_with_transfer(stay: Stay, spec: RuleSpec, src: tuple[str, ...]) -> Finding:
+    """Residence decides, except a U.S. business moved abroad within the limit stays U.S."""
+    found = _residence(stay, spec, src)
+    if found.coverage == "us":
+        return found  # a U.S. resident is U.S.-covered whether or not a business was moved
+    moved = _transfer(stay, spec, src)
+    if moved.coverage == "us":
+        return moved
+    if found.coverage == "foreign" and moved.coverage == "foreign":
+        return found
+    # One of the two is undetermined: say everything that keeps it open at once.
+    open_ = [f for f in (found, moved) if f.coverage == "undetermined"]
+    missing = list(dict.fromkeys(m for f in open_ for m in f.missing))
+    return Finding("undetermined", "undetermined", [r for f in open_ for r in f.reasons], missing)
+
+
 _RULES = {
     "detachment": _detachment,
     "territorial_with_transfer": _transfer,
     "residence": _residence,
+    "residence_with_transfer": _residence_with_transfer,
     "nationality": _nationality,
 }
 

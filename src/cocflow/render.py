@@ -108,6 +108,8 @@ def _spec(e: Any) -> str:
         return f"place of work; a U.S. business moved for up to {e.limit_months} months keeps U.S."
     if rule == "residence":
         return "country of residence, no time limit"
+    if rule == "residence_with_transfer":
+        return f"residence; a U.S. business moved for up to {e.limit_months} months keeps U.S."
     if rule == "nationality":
         return "nationality"
     return "not established"

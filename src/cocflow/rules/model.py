@@ -42,7 +42,14 @@ Confidence = Literal["high", "medium", "low", "unverified", "conflicting"]
 DECIDING_CONFIDENCE: frozenset[str] = frozenset({"high", "medium"})
 # A request "extra" that says who may file (the employer only), not an item of the request.
 EMPLOYER_ONLY = "requester_employer_only"
-RuleKind = Literal["detachment", "residence", "territorial_with_transfer", "nationality", "unknown"]
+RuleKind = Literal[
+    "detachment",
+    "residence",
+    "residence_with_transfer",
+    "territorial_with_transfer",
+    "nationality",
+    "unknown",
+]
 WorkerKind = Literal["employee", "self_employed"]
 
 
@@ -134,6 +141,8 @@ class RuleSpec(_Model):
       operated in the U.S. before and is moved abroad for at most ``limit_months``.
     - ``residence``: the country of residence covers (no time limit); residence in neither
       country is outside the rule.
+    - ``residence_with_transfer``: residence decides, except a business normally carried on in
+      the U.S. and moved abroad for at most ``limit_months``, which keeps U.S. coverage.
     - ``nationality``: U.S. nationals keep U.S. coverage, nationals of the other country are
       covered there, dual nationals of both elect within ``election_months``.
     - ``unknown``: the sources do not establish the rule.
@@ -163,7 +172,11 @@ class RuleSpec(_Model):
 
     @model_validator(mode="after")
     def _parameters_fit_rule(self) -> RuleSpec:
-        needs_limit = self.rule in ("detachment", "territorial_with_transfer")
+        needs_limit = self.rule in (
+            "detachment",
+            "territorial_with_transfer",
+            "residence_with_transfer",
+        )
         if needs_limit and self.limit_months is None:
             raise ValueError(f"rule '{self.rule}' needs limit_months")
         if not needs_limit and (
