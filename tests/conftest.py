@@ -19,6 +19,26 @@ def rules() -> RuleBook:
     return load_rules()
 
 
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh COCFLOW_HOME (local SQLite store, key file) with no outside settings."""
+    monkeypatch.setenv("COCFLOW_HOME", str(tmp_path / "home"))
+    for name in ("COCFLOW_DATABASE_URL", "COCFLOW_KEY", "COCFLOW_RULES_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path / "home"
+
+
+def cli(*args: str, code: int = 0) -> str:
+    """Run the command line; check its exit status; return what it printed."""
+    from typer.testing import CliRunner
+
+    from cocflow.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == code, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
 POSTGRES_URL = os.environ.get(
     "COCFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

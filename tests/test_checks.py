@@ -154,15 +154,21 @@ def test_a_name_cut_before_the_surname_is_an_error(
     assert finding.severity == "error" and "Ybarra" not in finding.message.split("'")[1]
 
 
-def test_agreement_extras_are_required(rules: RuleBook) -> None:
+def complete_in(country: str) -> dict[str, Any]:
+    """The complete filing example with its work (and contract) moved to ``country``."""
     data = load_case(ROOT / "examples" / "filing-complete.yaml").model_dump(
         mode="json", by_alias=True, exclude_none=True
     )
     for e in data["engagements"]:
-        e["country"] = "PL"
+        e["country"] = country
     for r in data["records"]:
         if r.get("country"):
-            r["country"] = "PL"
+            r["country"] = country
+    return data
+
+
+def test_agreement_extras_are_required(rules: RuleBook) -> None:
+    data = complete_in("PL")
     report = run(data, rules)
     assert ("extras.polish_nip", "AGREEMENT_ITEM_MISSING", "error") in codes(report)
     data["extras"] = {"polish_nip": "1234563218"}
@@ -184,14 +190,7 @@ def test_a_business_address_abroad_is_an_error(complete: dict[str, Any], rules: 
 def test_france_health_insurance_statement_is_required(rules: RuleBook, kind: str) -> None:
     # RS 02001.530 (self-employed transfer) and RS 02001.525 (employees): U.S. coverage needs
     # private health insurance in France, so the statement is an error when missing.
-    data = load_case(ROOT / "examples" / "filing-complete.yaml").model_dump(
-        mode="json", by_alias=True, exclude_none=True
-    )
-    for e in data["engagements"]:
-        e["country"] = "FR"
-    for r in data["records"]:
-        if r.get("country"):
-            r["country"] = "FR"
+    data = complete_in("FR")
     data["worker"]["statements"] = {"private_health_insurance": True}
     if kind == "employee":
         data["worker"]["kind"] = "employee"

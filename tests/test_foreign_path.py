@@ -8,15 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from cocflow.casefile import parse_case
-from cocflow.cli import app
 from cocflow.isodate import parse_iso_date
 from cocflow.rules.loader import RuleBook, default_rules_dir
 from cocflow.screening import screen
 
-runner = CliRunner()
+from .conftest import cli
 
 POSTED_TOO_LONG = """\
 cocflow_case: 1
@@ -31,21 +29,6 @@ worker: {kind: employee, citizenship: [US], residence: [{country: US, from: 2015
 employer: {name: Acme Analytics Inc., country: US, hired: 2019-03-01}
 engagements: [{country: DE, start: 2027-03-01, end: 2028-02-29}]
 """
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("COCFLOW_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("COCFLOW_DATABASE_URL", raising=False)
-    monkeypatch.delenv("COCFLOW_KEY", raising=False)
-    monkeypatch.delenv("COCFLOW_RULES_DIR", raising=False)
-    return tmp_path / "home"
-
-
-def cli(*args: str, code: int = 0) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == code, result.stdout + result.stderr
-    return result.stdout + result.stderr
 
 
 def _store(tmp_path: Path, text: str) -> str:

@@ -5,29 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from icalendar import Calendar
-from typer.testing import CliRunner
 
-from cocflow.cli import app
 from cocflow.documents import extract_text
 
+from .conftest import cli
+
 ROOT = Path(__file__).resolve().parent.parent
-runner = CliRunner()
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("COCFLOW_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("COCFLOW_DATABASE_URL", raising=False)
-    monkeypatch.delenv("COCFLOW_KEY", raising=False)
-    return tmp_path / "home"
-
-
-def cli(*args: str, code: int = 0) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == code, result.stdout + result.stderr
-    return result.stdout + result.stderr
 
 
 def _drifting_case(tmp_path: Path) -> str:

@@ -8,7 +8,6 @@ import re
 import zipfile
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from cocflow.cli import app
@@ -28,14 +27,6 @@ NEEDLES = [
 
 def _hits(data: bytes) -> list[bytes]:
     return [n for n in NEEDLES if n in data]
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("COCFLOW_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("COCFLOW_DATABASE_URL", raising=False)
-    monkeypatch.delenv("COCFLOW_KEY", raising=False)
-    return tmp_path / "home"
 
 
 def test_no_plaintext_ssn_or_birth_date_anywhere(home: Path, tmp_path: Path) -> None:
