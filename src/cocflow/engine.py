@@ -129,7 +129,7 @@ def _apply_entry(stay: Stay, entry: RuleEntry, as_of: date) -> Finding:
 
 
 def _later_agreements(
-    agreement: Agreement, finding: Finding, e: Engagement, as_of: date
+    agreement: Agreement, finding: Finding, e: Engagement, since: date, as_of: date
 ) -> Finding:
     """A replacement agreement signed but not in force: a warning; a pause where a recorded
     entry into force falls on or before the end of the stay (its rules are not encoded yet).
@@ -170,9 +170,8 @@ def _later_agreements(
             Reason(
                 "LATER_AGREEMENT_SIGNED",
                 f"A new agreement with {agreement.name} was signed on {later.signed} and "
-                f"{effect}; this answer follows the agreement in force since "
-                f"{agreement.entry_into_force.value if agreement.entry_into_force else '?'}, "
-                f"and the rules may change when the new one takes effect.{recheck}",
+                f"{effect}; this answer follows the agreement in force since {since}, and the "
+                f"rules may change when the new one takes effect.{recheck}",
                 later.urls,
                 "warning",
             )
@@ -278,7 +277,7 @@ def _judge(index: int, ctx: _Context, agreement: Agreement) -> tuple[Finding, bo
     scope = agreement.certificate_scope
     if scope is not None and finding.certificate in ("us", "foreign"):
         finding.reasons.append(Reason("CERTIFICATE_SCOPE", scope.value, scope.urls, "info"))
-    return _later_agreements(agreement, finding, e, ctx.as_of), True
+    return _later_agreements(agreement, finding, e, eif.value, ctx.as_of), True
 
 
 def _outside_territory(ctx: _Context, agreement: Agreement, e: Engagement) -> Finding | None:
