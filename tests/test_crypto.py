@@ -240,3 +240,42 @@ def test_keys_reject_wrong_lengths() -> None:
         Keys.from_master(b"x" * 31)
     with pytest.raises(ValueError):
         Keys(data_key=b"x" * 32, index_key=b"x" * 16)
+
+
+def _first_run(args: tuple[str, object]) -> str:
+    """One process's first run: wait for the others, then load (or create) the key."""
+    import hashlib
+
+    from cocflow.crypto import load_keys
+
+    path, barrier = args
+    barrier.wait()  # type: ignore[attr-defined]
+    try:
+        keys = load_keys(Path(path), None, data_exists=False)
+    except Exception as exc:  # reported as a value: an exception may not cross processes
+        return f"failed: {exc}"
+    return hashlib.sha256(keys.data_key).hexdigest()
+
+
+def test_first_runs_at_once_agree_on_one_key(tmp_path: Path) -> None:
+    # Eight processes released together each used to save their own key: the last one won and
+    # the data the others had encrypted became unreadable.
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    path = tmp_path / "config" / "key"
+    for _ in range(3):
+        path.unlink(missing_ok=True)
+        with context.Manager() as manager:
+            barrier = manager.Barrier(8)
+            with context.Pool(8) as pool:
+                digests = pool.map_async(_first_run, [(str(path), barrier)] * 8).get(60)
+        assert len(set(digests)) == 1, digests
+        assert not digests[0].startswith("failed")
+        assert _first_run((str(path), _NoWait())) == digests[0]
+    assert not [p for p in path.parent.iterdir() if p.name != "key"]  # no temporary left
+
+
+class _NoWait:
+    def wait(self) -> None:
+        return None

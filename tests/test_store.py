@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import zipfile
 from collections.abc import Iterator
@@ -304,3 +306,73 @@ def test_a_wrong_key_is_refused_before_writing(
     with pytest.raises(KeyProblem, match="cannot read"):
         open_casework(Settings.from_env(env), rules)
     assert len(work.cases()) == 1
+
+
+def test_a_new_home_and_its_database_are_private(tmp_path: Path) -> None:
+    # The folder 0700 and the SQLite file (with its -wal and -shm) 0600, whatever the umask.
+    from cocflow.casework import open_casework
+    from cocflow.rules.loader import load_rules
+    from cocflow.settings import Settings
+
+    home = tmp_path / "home"
+    old = os.umask(0o022)
+    try:
+        work = open_casework(Settings.from_env({"COCFLOW_HOME": str(home)}), load_rules())
+        work.store.list_cases()
+        work.close()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    for path in home.glob("cocflow.db*"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+
+
+def _open_at_once(args: tuple[str, object]) -> str:
+    from cocflow.store.db import open_engine
+
+    url, barrier = args
+    barrier.wait()  # type: ignore[attr-defined]
+    try:
+        open_engine(url).dispose()
+    except Exception as exc:  # reported as a value: an exception may not cross processes
+        return f"failed: {str(exc)[:200]}"
+    return "ok"
+
+
+def test_first_runs_at_once_set_up_the_schema_once(database_url: str) -> None:
+    # Concurrent first runs on one empty database each used to create the same tables.
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Manager() as manager:
+        barrier = manager.Barrier(8)
+        with context.Pool(8) as pool:
+            results = pool.map_async(_open_at_once, [(database_url, barrier)] * 8).get(120)
+    assert results == ["ok"] * 8
+
+
+def test_opening_a_current_store_does_not_migrate(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A store at the newest version is only read, so a read-only or full store still opens.
+    from alembic import command
+
+    from cocflow.store.db import open_engine
+
+    open_engine(database_url).dispose()
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("upgrade ran on a current store")
+
+    monkeypatch.setattr(command, "upgrade", refuse)
+    engine = open_engine(database_url)
+    statements: list[str] = []
+    from sqlalchemy import event
+
+    event.listen(engine, "before_cursor_execute", lambda c, cur, st, *a: statements.append(st))
+    from cocflow.crypto import Keys
+    from cocflow.store.repo import Store
+
+    Store(engine, Keys.from_master(b"k" * 32)).list_cases()
+    engine.dispose()
+    assert not any("IMMEDIATE" in s for s in statements)

@@ -10,7 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_write_all"]
+__all__ = ["atomic_write", "atomic_write_all", "fsync_folder"]
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
@@ -27,11 +27,16 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    folder = os.open(path.parent, os.O_RDONLY)
+    fsync_folder(path.parent)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or link in ``folder`` durable."""
+    fd = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(folder)
+        os.fsync(fd)
     finally:
-        os.close(folder)
+        os.close(fd)
 
 
 def atomic_write_all(folder: Path, files: dict[str, bytes], mode: int = 0o600) -> list[Path]:
@@ -59,9 +64,5 @@ def atomic_write_all(folder: Path, files: dict[str, bytes], mode: int = 0o600) -
         raise
     for tmp, target in staged:
         os.replace(tmp, target)
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    fsync_folder(folder)
     return targets

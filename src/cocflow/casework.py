@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import os
 import zipfile
 from dataclasses import dataclass
 from datetime import date
@@ -603,9 +604,27 @@ def _timeline(
     )
 
 
+def _private_home(home: Path, *, sqlite: bool) -> None:
+    """The home folder readable by its owner only (0700), and the SQLite file too (0600, which
+    SQLite copies to its -wal and -shm files). Wider modes left by older versions are narrowed."""
+    try:
+        if not home.is_dir():
+            home.mkdir(parents=True, exist_ok=True, mode=0o700)
+            home.chmod(0o700)  # mkdir's mode is reduced by the umask
+        if not sqlite:
+            return
+        for path in (home / "cocflow.db", home / "cocflow.db-wal", home / "cocflow.db-shm"):
+            if path.name == "cocflow.db" and not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            if path.is_file() and path.stat().st_mode & 0o077 and os.access(path, os.W_OK):
+                path.chmod(0o600)
+    except OSError:
+        return  # a read-only or foreign folder: opening the store reports what is wrong
+
+
 def open_casework(settings: Settings, rules: RuleBook) -> Casework:
     """The store (SQLite in COCFLOW_HOME unless COCFLOW_DATABASE_URL), its key and vault."""
-    settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _private_home(settings.home, sqlite=settings.database_url is None)
     engine = open_engine(settings.database_url or sqlite_url(settings.home))
     try:
         keys = load_keys(settings.key_path, settings.env_key, data_exists=database_exists(engine))

@@ -19,6 +19,7 @@ import hmac
 import json
 import os
 import stat
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from cocflow.atomic import atomic_write
+from cocflow.atomic import fsync_folder
 from cocflow.errors import CocflowError
 
 __all__ = [
@@ -170,13 +171,32 @@ def _read_key_file(path: Path) -> bytes:
 
 
 def _create_key_file(path: Path) -> bytes:
+    """Create the key file exclusively; when another process won the race, use its key.
+
+    The new key is written and synced under a temporary name, then hard-linked to ``path``,
+    which fails if ``path`` exists: exactly one process's key becomes the key file, and every
+    other process reads that one back instead of saving its own over it.
+    """
     master = os.urandom(KEY_BYTES)
     folder = path.parent
     try:
         if not folder.exists():
-            folder.mkdir(parents=True, mode=0o700)
+            folder.mkdir(parents=True, mode=0o700, exist_ok=True)
             folder.chmod(0o700)  # mkdir's mode is reduced by the umask
-        atomic_write(path, base64.urlsafe_b64encode(master) + b"\n", mode=0o600)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(base64.urlsafe_b64encode(master) + b"\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                return _read_key_file(path)  # another process created it first: use that key
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        fsync_folder(folder)
     except OSError as exc:
         raise KeyProblem(
             f"A new key file {path} cannot be created ({type(exc).__name__}).",

@@ -32,6 +32,12 @@ def _pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
+def _begin(conn: Any) -> None:
+    """Writers take SQLite's write lock up front (no deadlock on upgrade); readers do not."""
+    read = conn.get_execution_options().get("cocflow_read", False)
+    conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+
+
 class StoreUnavailable(CocflowError):
     """The database cannot be opened or reached."""
 
@@ -59,20 +65,39 @@ def _open(url: str) -> Engine:
         event.listen(engine, "connect", _pragmas)
         # Let SQLAlchemy's transaction control the database's (pysqlite's own is off).
         event.listen(engine, "connect", lambda c, _: setattr(c, "isolation_level", None))
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _begin)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     _migrate(engine)
     return engine
 
 
+# Any fixed number: every cocflow process that migrates a PostgreSQL database takes this lock.
+_MIGRATION_LOCK = 0x636F63666C6F77  # "cocflow"
+
+
 def _migrate(engine: Engine) -> None:
+    """Bring the schema to the newest version, once, even when processes start together.
+
+    A store already at the newest version is only read (a read-only or full store still opens).
+    On PostgreSQL the upgrade runs under a transaction-level advisory lock, so concurrent first
+    runs wait for one another instead of creating the same tables twice; SQLite's
+    ``BEGIN IMMEDIATE`` serialises them the same way.
+    """
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", "cocflow.store:migrations")
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect().execution_options(cocflow_read=True) as connection:
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
@@ -83,5 +108,5 @@ def database_exists(engine: Engine) -> bool:
 
     if not inspect(engine).has_table("cases"):
         return False
-    with engine.connect() as connection:
+    with engine.connect().execution_options(cocflow_read=True) as connection:
         return connection.execute(text("SELECT 1 FROM cases LIMIT 1")).first() is not None

@@ -88,6 +88,8 @@ class Store:
 
     def __init__(self, engine: Engine, keys: Keys) -> None:
         self.engine = engine
+        # Reads take no write lock (SQLite: a plain BEGIN), so a read-only store still opens.
+        self.reader = engine.execution_options(cocflow_read=True)
         self.keys = keys
 
     # --- cases -------------------------------------------------------------------------
@@ -110,7 +112,7 @@ class Store:
 
     def secrets(self, case_id: str) -> dict[str, Any]:
         """The decrypted personal data of a case (for documents, never for display)."""
-        with Session(self.engine) as session:
+        with Session(self.reader) as session:
             row = session.get(SecretRow, case_id)
             if row is None:
                 return {}
@@ -129,7 +131,7 @@ class Store:
 
     def check_key(self) -> None:
         """Refuse a key that cannot read the data already stored (before anything is written)."""
-        with Session(self.engine) as session:
+        with Session(self.reader) as session:
             row = session.scalars(
                 select(SecretRow)
                 .where(
@@ -217,20 +219,20 @@ class Store:
                 self._append(session, case_id, kind, payload, stamp)
 
     def get_case(self, case_id: str) -> CaseSummary:
-        with Session(self.engine) as session:
+        with Session(self.reader) as session:
             row = session.get(CaseRow, case_id)
             if row is None:
                 raise unknown_case(case_id)
             return _summary(row)
 
     def list_cases(self) -> list[CaseSummary]:
-        with Session(self.engine) as session:
+        with Session(self.reader) as session:
             rows = session.scalars(select(CaseRow).order_by(CaseRow.created_at))
             return [_summary(r) for r in rows]
 
     def find_by_ssn(self, ssn: str) -> list[str]:
         index = blind_index(self.keys, lookup_form(ssn))
-        with Session(self.engine) as session:
+        with Session(self.reader) as session:
             return list(
                 session.scalars(select(SecretRow.case_id).where(SecretRow.ssn_index == index))
             )
@@ -285,7 +287,7 @@ class Store:
             return self._append(session, case_id, kind, payload, now())
 
     def events(self, case_id: str) -> list[ChainEntry]:
-        with Session(self.engine) as session:
+        with Session(self.reader) as session:
             if session.get(CaseRow, case_id) is None:
                 raise unknown_case(case_id)
             rows = session.scalars(
@@ -298,14 +300,14 @@ class Store:
 
     def head(self, case_id: str) -> tuple[int | None, str | None]:
         """The last entry number and hash recorded on the case (to detect truncation)."""
-        with Session(self.engine) as session:
+        with Session(self.reader) as session:
             row = session.get(CaseRow, case_id)
             if row is None:
                 raise unknown_case(case_id)
             return row.head_seq, row.head_hash
 
     def file_info(self, sha256: str) -> tuple[int, str] | None:
-        with Session(self.engine) as session:
+        with Session(self.reader) as session:
             row = session.get(FileRow, sha256)
             return (row.size, row.media_type) if row else None
 
@@ -323,7 +325,7 @@ class Store:
             return [r.id for r in rows]
 
     def trips(self, case_id: str) -> list[TripRecord]:
-        with Session(self.engine) as session:
+        with Session(self.reader) as session:
             if session.get(CaseRow, case_id) is None:
                 raise unknown_case(case_id)
             rows = session.scalars(
