@@ -239,7 +239,7 @@ def test_keys_reject_wrong_lengths() -> None:
     with pytest.raises(ValueError):
         Keys.from_master(b"x" * 31)
     with pytest.raises(ValueError):
-        Keys(data_key=b"x" * 32, index_key=b"x" * 16)
+        Keys(data_key=b"x" * 32, index_key=b"x" * 16, mac_key=b"x" * 32)
 
 
 def _first_run(args: tuple[str, object]) -> str:

@@ -138,3 +138,41 @@ engagements: [{country: AU, start: 2027-01-01, end: 2029-12-31}]
     assert "letter of exemption" in status["checkpoints"][1]["name"]
     guidance = " ".join(status["guidance"])
     assert "from SSA, by mail or fax" in guidance and "Schedule SE" in guidance
+
+
+def test_a_forged_log_never_lets_anyone_rely_on_the_exemption(home: Path, tmp_path: Path) -> None:
+    # Dropping the append-only trigger and recomputing the hashes used to give "verify OK" and
+    # "Rely on the exemption: yes"; the head's signature needs the key the database lacks.
+    import sqlite3
+
+    from cocflow.proofchain import canonical, entry_hash
+
+    case_id = _store(tmp_path, POSTED_TOO_LONG)
+    letter = tmp_path / "request.pdf"
+    letter.write_bytes(b"%PDF-1.4 request to the sickness fund")
+    cli("proof", "add", case_id, str(letter), "--kind", "submission", "--channel", "mail")
+    db = sqlite3.connect(home / "cocflow.db")
+    db.execute("DROP TRIGGER events_no_update")
+    rows = db.execute(
+        "SELECT seq, kind, at, payload FROM events WHERE case_id = ? ORDER BY seq", (case_id,)
+    ).fetchall()
+    prev = "0" * 64
+    for seq, kind, at, stored in rows:
+        body = (
+            canonical({**json.loads(stored), "date": "2026-01-01"})
+            if kind == "submitted"
+            else stored
+        )
+        digest = entry_hash(seq, case_id, kind, at, body, prev)
+        db.execute(
+            "UPDATE events SET payload = ?, prev_hash = ?, hash = ? WHERE case_id = ? AND seq = ?",
+            (body, prev, digest, case_id, seq),
+        )
+        prev = digest
+    db.execute("UPDATE cases SET head_hash = ? WHERE id = ?", (prev, case_id))
+    db.commit()
+    db.close()
+    assert "not signed" in cli("proof", "verify", case_id, code=1)
+    status = json.loads(cli("status", case_id, "--as-of", "2027-04-01", "--format", "json"))
+    assert not status["rely"]
+    assert all("does not verify" in c["evidence"] for c in status["checkpoints"])

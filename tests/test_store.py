@@ -376,3 +376,85 @@ def test_opening_a_current_store_does_not_migrate(
     Store(engine, Keys.from_master(b"k" * 32)).list_cases()
     engine.dispose()
     assert not any("IMMEDIATE" in s for s in statements)
+
+
+def _forge(work: Casework, case_id: str, seq: int, payload: dict[str, object]) -> None:
+    """What someone who can write the database (but holds no key) can do: rewrite an entry and
+    recompute every hash after it, and the head."""
+    from cocflow.proofchain import canonical, entry_hash
+
+    _disable_append_only(work)
+    entries = work.entries(case_id)
+    prev = entries[seq - 2].hash if seq > 1 else "0" * 64
+    with work.store.engine.begin() as c:
+        for entry in entries[seq - 1 :]:
+            body = canonical(payload) if entry.seq == seq else entry.payload
+            digest = entry_hash(entry.seq, case_id, entry.kind, entry.at, body, prev)
+            c.execute(
+                text(
+                    "UPDATE events SET payload = :p, prev_hash = :v, hash = :h "
+                    "WHERE case_id = :c AND seq = :s"
+                ),
+                {"p": body, "v": prev, "h": digest, "c": case_id, "s": entry.seq},
+            )
+            prev = digest
+        c.execute(text("UPDATE cases SET head_hash = :h WHERE id = :c"), {"h": prev, "c": case_id})
+
+
+def test_a_rewritten_chain_without_the_key_fails_verify(work: Casework, tmp_path: Path) -> None:
+    case_id = _chain(work, tmp_path)
+    _forge(work, case_id, 2, {"channel": "online", "date": "2026-11-01", "note": "forged"})
+    broken = work.verify(case_id)
+    assert broken is not None and "not signed with this store's key" in broken[1]
+
+
+def test_changed_case_facts_or_decision_fail_verify(work: Casework, tmp_path: Path) -> None:
+    case_id = _chain(work, tmp_path)
+    with work.store.engine.begin() as c:
+        c.execute(
+            text(
+                "UPDATE cases SET facts = REPLACE(facts, '2027-12-31', '2029-12-31') WHERE id = :c"
+            ),
+            {"c": case_id},
+        )
+    broken = work.verify(case_id)
+    assert broken is not None and "case facts" in broken[1]
+    case_two = _chain(work, tmp_path)
+    with work.store.engine.begin() as c:
+        c.execute(
+            text(
+                "UPDATE cases SET decision = REPLACE(decision, '\"go\"', '\"no_go\"') WHERE id = :c"
+            ),
+            {"c": case_two},
+        )
+    broken = work.verify(case_two)
+    assert broken is not None and "decision" in broken[1]
+
+
+def test_the_database_alone_holds_no_plain_hash_of_a_file_with_the_ssn(
+    tmp_path: Path, rules: RuleBook
+) -> None:
+    # With a plain SHA-256 of request.json in the log, rebuilding the file and trying SSNs took
+    # half a second; the log keeps keyed digests only.
+    import hashlib
+
+    from typer.testing import CliRunner
+
+    from cocflow.cli import app
+
+    home = tmp_path / "home"
+    env = {"COCFLOW_HOME": str(home)}
+    runner = CliRunner()
+    made = runner.invoke(app, ["case", "new", str(COMPLETE), "--format", "json"], env=env)
+    case_id = json.loads(made.stdout)["id"]
+    out = tmp_path / "out"
+    done = runner.invoke(
+        app,
+        ["request", str(COMPLETE), "--out", str(out), "--case", case_id, "--as-of", "2026-11-25"],
+        env=env,
+    )
+    assert done.exit_code == 0, done.stderr
+    stored = b"".join(p.read_bytes() for p in home.glob("cocflow.db*"))
+    for name in ("request.json", "request-letter.pdf"):
+        digest = hashlib.sha256((out / name).read_bytes()).hexdigest().encode()
+        assert digest not in stored, name

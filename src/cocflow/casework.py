@@ -18,10 +18,11 @@ from typing import Any
 
 from cocflow.atomic import atomic_write
 from cocflow.casefile import CaseFile, load_case, parse_case
-from cocflow.crypto import load_keys
+from cocflow.crypto import Keys, keyed_digest, load_keys
 from cocflow.decision import Decision
 from cocflow.errors import CocflowError, InputError, Problem
 from cocflow.foreignpath import ForeignPlan, foreign_plan, foreign_steps
+from cocflow.preparation import RequestResult
 from cocflow.proofchain import ChainEntry, canonical, first_break
 from cocflow.rules.loader import RuleBook
 from cocflow.screening import screen
@@ -78,14 +79,24 @@ def _title(case: CaseFile) -> str:
     return f"{name + ': ' if name else ''}{case.worker.kind}, {places}"
 
 
-def _screened(decision: Decision) -> dict[str, Any]:
+def _screened(
+    decision: Decision, keys: Keys, facts: dict[str, Any], secret: dict[str, Any]
+) -> dict[str, Any]:
+    """The screening entry: the outcome, and digests that tie the log to the stored case (the
+    facts with their personal data under a keyed digest, the decision under a plain one)."""
     return {
         "outcome": decision.outcome,
         "as_of": decision.as_of.isoformat(),
         "rules_version": decision.rules_version,
         "reasons": sorted({r.code for r in decision.all_reasons()}),
         "decision_sha256": _sha(canonical(decision.as_dict()).encode()),
+        "facts_mac": _facts_mac(keys, facts, secret),
     }
+
+
+def _facts_mac(keys: Keys, facts: dict[str, Any], secret: dict[str, Any]) -> str:
+    personal = {k: secret.get(k) for k in SECRET_PATHS} | {"records": secret.get("records") or {}}
+    return keyed_digest(keys, "case-facts", canonical([facts, personal]).encode())
 
 
 def _sha(data: bytes) -> str:
@@ -173,6 +184,14 @@ def _certificate_details(details: dict[str, Any]) -> dict[str, Any]:
     return {"country": code, **dates}
 
 
+CHECKPOINT_NAMES = (
+    "Coverage confirmed",
+    "Request filed with complete details",
+    "Records stored together",
+    "Certificate delivered with proof of receipt",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
     name: str
@@ -202,7 +221,7 @@ class Casework:
             decision=decision.as_dict(),
             outcome=decision.outcome,
             rules_version=decision.rules_version,
-            event_payload=_screened(decision),
+            event_payload=_screened(decision, self.store.keys, facts, secret),
         )
         return case_id, decision
 
@@ -233,7 +252,7 @@ class Casework:
         events: list[tuple[str, dict[str, Any]]] = []
         if changed:
             events.append(("facts_changed", {"paths": changed}))
-        events.append(("screened", _screened(decision)))
+        events.append(("screened", _screened(decision, self.store.keys, facts, secret)))
         self.store.update_case(
             case_id,
             title=_title(case_file),
@@ -315,6 +334,23 @@ class Casework:
     def record(self, case_id: str, kind: str, payload: dict[str, Any]) -> ChainEntry:
         return self.store.append(case_id, kind, payload)
 
+    def record_request(self, case_id: str, result: RequestResult) -> ChainEntry:
+        """Record a prepared request. The files hold the SSN, so the log keeps keyed digests of
+        them (HMAC with the key kept outside the database), never plain hashes: with the
+        database alone, nobody can rebuild a file and test SSNs against it."""
+        packet = result.packet
+        digest = self.store.keys
+        payload = {
+            "ready": True,
+            "channel": result.channel.channel,
+            "request_json_mac": keyed_digest(digest, "request-file", result.data["request.json"]),
+            "letter_mac": keyed_digest(digest, "request-file", result.data["request-letter.pdf"]),
+            "file_by": packet.file_by.isoformat() if packet.file_by else None,
+            "period_start": packet.period_start.isoformat(),
+            "period_end": packet.period_end.isoformat() if packet.period_end else None,
+        }
+        return self.record(case_id, "request_prepared", payload)
+
     def entries(self, case_id: str) -> list[ChainEntry]:
         return self.store.events(case_id)
 
@@ -324,19 +360,45 @@ class Casework:
         broken = first_break(entries)
         if broken:
             return broken
-        head_seq, head_hash = self.store.head(case_id)
+        head_seq, head_hash, head_mac = self.store.head(case_id)
         last = entries[-1] if entries else None
         if head_seq is not None and (
             last is None or last.seq != head_seq or last.hash != head_hash
         ):
             shown = last.seq if last else 0
             return shown + 1, f"the log ends at entry {shown} but entry {head_seq} was recorded"
+        if last is not None and head_mac != self.store.head_mac(case_id, last.seq, last.hash):
+            return last.seq, (
+                "the log's head is not signed with this store's key: the log was rewritten by "
+                "someone without the key (or written with another key)"
+            )
+        mismatch = self._case_matches_log(case_id, entries)
+        if mismatch is not None:
+            return mismatch
         for entry in entries:
             file = json.loads(entry.payload).get("file")
             if file and not (
                 self.vault.exists(file["sha256"]) and self.vault.verify(file["sha256"])
             ):
                 return entry.seq, f"its file {file['sha256'][:12]}... is missing or changed"
+        return None
+
+    def _case_matches_log(self, case_id: str, entries: list[ChainEntry]) -> tuple[int, str] | None:
+        """The stored facts and decision are the ones the last screening entry recorded."""
+        screened = [e for e in entries if e.kind == "screened"]
+        if not screened:
+            return None
+        last = screened[-1]
+        payload = json.loads(last.payload)
+        facts_text, decision_text = self.store.case_record(case_id)
+        if payload.get("decision_sha256") not in (None, _sha(decision_text.encode())):
+            return last.seq, "the stored decision is not the one this entry recorded"
+        if "facts_mac" in payload:
+            facts = json.loads(facts_text)
+            if payload["facts_mac"] != _facts_mac(
+                self.store.keys, facts, self.store.secrets(case_id)
+            ):
+                return last.seq, "the stored case facts are not the ones this entry recorded"
         return None
 
     def _foreign_plan(self, decision: dict[str, Any]) -> ForeignPlan | None:
@@ -390,6 +452,10 @@ class Casework:
         of facts), and the certificate must be for the work country, cover the whole work
         period and still be valid on ``today``.
         """
+        broken = self.verify(case_id)
+        if broken is not None:
+            why = f"the proof file does not verify: entry {broken[0]}: {broken[1]}"
+            return [Checkpoint(name, False, why) for name in CHECKPOINT_NAMES]
         summary = self.store.get_case(case_id)
         us = self.rules.network.us_codes
         foreign = [e for e in summary.facts["engagements"] if e["country"] not in us]
@@ -411,7 +477,7 @@ class Casework:
         screened = [(e, p) for e, p in payloads if e.kind == "screened"]
         last = screened[-1] if screened else None
         one = Checkpoint(
-            "Coverage confirmed",
+            CHECKPOINT_NAMES[0],
             bool(last and last[1]["outcome"] == "go"),
             f"entry {last[0].seq}: screening says {last[1]['outcome']}"
             if last
@@ -443,7 +509,7 @@ class Casework:
                 "no clean check of the case as it stands ('cocflow request CASE --out DIR "
                 "--case ID', after the last change of facts)"
             )
-        two = Checkpoint("Request filed with complete details", one.done and bool(submitted), why)
+        two = Checkpoint(CHECKPOINT_NAMES[1], one.done and bool(submitted), why)
         after = submitted[-1].seq if submitted else None
         certificates = [
             (e, p)
@@ -481,7 +547,7 @@ class Casework:
                 "--period-start and --period-end), and the approval or submission "
                 "confirmation as a file"
             )
-        three = Checkpoint("Records stored together", done3, why)
+        three = Checkpoint(CHECKPOINT_NAMES[2], done3, why)
         cert_seq = good[-1][0].seq if good else None
         delivered = [
             (e, p)
@@ -501,9 +567,7 @@ class Casework:
             )
         else:
             why = "no delivery of the certificate recorded after it was received"
-        four = Checkpoint(
-            "Certificate delivered with proof of receipt", done3 and bool(receipt), why
-        )
+        four = Checkpoint(CHECKPOINT_NAMES[3], done3 and bool(receipt), why)
         return [one, two, three, four]
 
     @staticmethod

@@ -285,17 +285,7 @@ def request(
         )
         raise typer.Exit(2) from None
     if work is not None and case_id is not None:
-        prepared = result.packet
-        payload = {
-            "ready": True,
-            "channel": result.channel.channel,
-            "request_json_sha256": result.hashes["request.json"],
-            "letter_sha256": result.hashes["request-letter.pdf"],
-            "file_by": prepared.file_by.isoformat() if prepared.file_by else None,
-            "period_start": prepared.period_start.isoformat(),
-            "period_end": prepared.period_end.isoformat() if prepared.period_end else None,
-        }
-        entry = _run(lambda: work.record(case_id, "request_prepared", payload))
+        entry = _run(lambda: work.record_request(case_id, result))
         typer.echo(f"Recorded as entry {entry.seq} of case {case_id}.", err=True)
     if format is Format.json:
         _dump(

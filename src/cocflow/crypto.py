@@ -1,9 +1,10 @@
 """Encryption at rest for Social Security numbers and dates of birth.
 
 One 32-byte master key (the ``COCFLOW_KEY`` environment variable, or a key file readable by its
-owner only) yields two keys through HKDF-SHA256: ``data_key`` encrypts values with AES-256-GCM
-and ``index_key`` computes blind indexes (HMAC-SHA256) so a person can be found by SSN without
-storing the SSN or a plain hash of it.
+owner only) yields three keys through HKDF-SHA256: ``data_key`` encrypts values with AES-256-GCM,
+``index_key`` computes blind indexes (HMAC-SHA256) so a person can be found by SSN without
+storing the SSN or a plain hash of it, and ``mac_key`` signs the proof log's head and keys the
+digests of files that hold an SSN.
 
 A stored value is ``version (1 byte) + nonce (12 bytes) + ciphertext and tag``. The associated
 data binds the value to its table, column and row id, so a value copied to another place fails
@@ -38,6 +39,7 @@ __all__ = [
     "blind_index",
     "decrypt",
     "encrypt",
+    "keyed_digest",
     "load_keys",
     "new_key_text",
 ]
@@ -49,6 +51,7 @@ NONCE_BYTES = 12
 TAG_BYTES = 16
 _DATA_INFO = b"cocflow/v1/data-key/aes-256-gcm"
 _INDEX_INFO = b"cocflow/v1/index-key/hmac-sha256"
+_MAC_INFO = b"cocflow/v1/mac-key/hmac-sha256"
 _NEW_KEY_HINT = 'python -c "from cocflow.crypto import new_key_text; print(new_key_text())"'
 
 
@@ -72,10 +75,11 @@ class Keys:
 
     data_key: bytes = field(repr=False)
     index_key: bytes = field(repr=False)
+    mac_key: bytes = field(repr=False)
 
     def __post_init__(self) -> None:
-        if len(self.data_key) != KEY_BYTES or len(self.index_key) != KEY_BYTES:
-            raise ValueError("Keys needs two 32-byte keys")
+        if {len(self.data_key), len(self.index_key), len(self.mac_key)} != {KEY_BYTES}:
+            raise ValueError("Keys needs three 32-byte keys")
 
     def __repr__(self) -> str:
         return "Keys(<redacted>)"
@@ -85,7 +89,11 @@ class Keys:
         """Derive both keys from a 32-byte master key with HKDF-SHA256 and distinct labels."""
         if len(master) != KEY_BYTES:
             raise ValueError("the master key must be 32 bytes")
-        return cls(data_key=_hkdf(master, _DATA_INFO), index_key=_hkdf(master, _INDEX_INFO))
+        return cls(
+            data_key=_hkdf(master, _DATA_INFO),
+            index_key=_hkdf(master, _INDEX_INFO),
+            mac_key=_hkdf(master, _MAC_INFO),
+        )
 
 
 def _hkdf(master: bytes, info: bytes) -> bytes:
@@ -239,6 +247,16 @@ def decrypt(keys: Keys, blob: bytes, *, table: str, column: str, row_id: str) ->
             f"The encrypted value in {where} failed authentication: it was changed, "
             "encrypted with another key, or copied from another row or column."
         ) from None
+
+
+def keyed_digest(keys: Keys, purpose: str, data: bytes) -> str:
+    """HMAC-SHA256 hex of ``data`` for ``purpose`` with the MAC key (never stored with the data).
+
+    Used wherever a digest would otherwise let someone holding only the database test guesses:
+    files that hold an SSN (``request.json``, the letter), and the proof log's signed head.
+    """
+    message = purpose.encode("utf-8") + b"\0" + data
+    return hmac.new(keys.mac_key, message, hashlib.sha256).hexdigest()
 
 
 def blind_index(keys: Keys, value: str) -> str:

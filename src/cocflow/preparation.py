@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -46,7 +45,7 @@ class NotReady(CocflowError):
 @dataclass(frozen=True)
 class RequestResult:
     files: tuple[Path, ...]
-    hashes: dict[str, str]  # file name -> SHA-256 of what was written
+    data: dict[str, bytes]  # file name -> the bytes written
     report: CheckReport
     packet: FilingPacket
     channel: ChannelAdvice
@@ -106,5 +105,4 @@ def prepare_request(
                 )
             ]
         ) from None
-    hashes = {name: hashlib.sha256(data).hexdigest() for name, data in outputs.items()}
-    return RequestResult(tuple(written), hashes, report, packet, advice)
+    return RequestResult(tuple(written), outputs, report, packet, advice)

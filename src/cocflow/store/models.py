@@ -26,6 +26,8 @@ class CaseRow(Base):
     rules_version: Mapped[str] = mapped_column(String(64))
     head_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
     head_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # HMAC of the head with the key kept outside the database: rewriting the chain needs it.
+    head_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class SecretRow(Base):

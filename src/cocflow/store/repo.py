@@ -13,7 +13,15 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from cocflow.crypto import DecryptError, KeyProblem, Keys, blind_index, decrypt, encrypt
+from cocflow.crypto import (
+    DecryptError,
+    KeyProblem,
+    Keys,
+    blind_index,
+    decrypt,
+    encrypt,
+    keyed_digest,
+)
 from cocflow.errors import InputError, Problem
 from cocflow.proofchain import GENESIS, ChainEntry, canonical, entry_hash
 from cocflow.ssn import normalize
@@ -255,6 +263,7 @@ class Store:
         case_row = session.get(CaseRow, case_id)
         assert case_row is not None
         case_row.head_seq, case_row.head_hash = seq, digest
+        case_row.head_mac = self.head_mac(case_id, seq, digest)
         session.add(
             EventRow(
                 case_id=case_id,
@@ -298,13 +307,25 @@ class Store:
                 for r in rows
             ]
 
-    def head(self, case_id: str) -> tuple[int | None, str | None]:
-        """The last entry number and hash recorded on the case (to detect truncation)."""
+    def head_mac(self, case_id: str, seq: int, digest: str) -> str:
+        """The head's signature: only the holder of the key can make it."""
+        return keyed_digest(self.keys, "proof-log-head", canonical([case_id, seq, digest]).encode())
+
+    def head(self, case_id: str) -> tuple[int | None, str | None, str | None]:
+        """The last entry number, hash and signature recorded on the case."""
         with Session(self.reader) as session:
             row = session.get(CaseRow, case_id)
             if row is None:
                 raise unknown_case(case_id)
-            return row.head_seq, row.head_hash
+            return row.head_seq, row.head_hash, row.head_mac
+
+    def case_record(self, case_id: str) -> tuple[str, str]:
+        """The stored facts and decision as written (canonical JSON), to check against the log."""
+        with Session(self.reader) as session:
+            row = session.get(CaseRow, case_id)
+            if row is None:
+                raise unknown_case(case_id)
+            return row.facts, row.decision
 
     def file_info(self, sha256: str) -> tuple[int, str] | None:
         with Session(self.reader) as session:
