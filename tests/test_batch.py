@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from cocflow import batch
 from cocflow.cli import app
+from cocflow.errors import InputError
 
 HEADER = ",".join(batch.ROSTER_COLUMNS)
 
@@ -216,7 +217,7 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(
         raise OSError("disk full")
 
     monkeypatch.setattr(atomic.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError("disk full")))
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(InputError, match="cannot be written \\(disk full\\)"):
         atomic.atomic_write(target, b"new")
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]

@@ -8,8 +8,7 @@ so a reader never sees a half-written file. The columns are documented in ``docs
 
 from __future__ import annotations
 
-import csv
-import io
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,9 +18,11 @@ from typing import Any
 
 from cocflow.atomic import atomic_write
 from cocflow.case import Case, Engagement, Residence
-from cocflow.countries import normalize_country
+from cocflow.countries import country_name, is_subdivision, normalize_country
+from cocflow.csvio import MAX_CELL, CsvSyntaxError, records, to_csv
 from cocflow.decision import Decision
 from cocflow.errors import InputError, Problem
+from cocflow.inputs import MAX_ROSTER_BYTES, read_text_input
 from cocflow.isodate import parse_iso_date
 from cocflow.rules.loader import RuleBook
 from cocflow.screening import screen
@@ -122,6 +123,22 @@ def _country(value: str, column: str) -> str:
         ) from None
 
 
+def _region(value: str, country: str) -> str | None:
+    """The same check as the case file's ``engagements[].region``: an ISO 3166-2 code."""
+    region = value.strip().upper()
+    if not region:
+        return None
+    code = _country(country, "country")
+    if not is_subdivision(code, region):
+        raise _Bad(
+            "region",
+            "BAD_REGION",
+            f"'{region}' is not a region of {country_name(code)} (ISO 3166-2).",
+            "use the code after the dash, e.g. QC for Quebec (CA-QC), or leave region empty.",
+        )
+    return region
+
+
 class _Bad(Exception):
     def __init__(self, column: str, code: str, message: str, fix: str) -> None:
         super().__init__(message)
@@ -170,7 +187,7 @@ def _engagement(row: dict[str, str]) -> tuple[Engagement, Residence | None]:
         country=_country(row["country"], "country"),
         start=start,
         end=end,
-        region=row.get("region", "").strip().upper() or None,
+        region=_region(row.get("region", ""), row["country"]),
         client_name=row.get("client_name", "").strip() or None,
         client_country=_country(client_country, "client_country") if client_country else None,
         description=row.get("description", "").strip() or None,
@@ -218,9 +235,15 @@ def _case(client: _Client) -> Case:
 
 
 def parse_roster(
-    rows: Iterable[dict[str, str]], header: Iterable[str]
+    rows: Iterable[tuple[int, dict[str, str]]],
+    header: Iterable[str],
+    bad_rows: Iterable[RowError] = (),
 ) -> tuple[dict[str, Case], list[RowError], int]:
-    """Group roster rows into cases; return the cases, the row errors and the row count."""
+    """Group roster rows (with the line each starts on) into cases; return the cases, the row
+    errors and the row count. A client with any bad row (``bad_rows`` included: rows the reader
+    could not split into the header's columns) is left out rather than screened on part of its
+    facts."""
+    header = list(header)
     unknown = [c for c in header if c not in ROSTER_COLUMNS]
     missing = [c for c in REQUIRED if c not in header]
     if unknown or missing:
@@ -239,20 +262,13 @@ def parse_roster(
         ]
         raise InputError(problems)
     clients: dict[str, _Client] = {}
-    errors: list[RowError] = []
-    bad_clients: set[str] = set()
-    count = 0
-    for line, row in enumerate(rows, start=2):
+    errors: list[RowError] = list(bad_rows)
+    bad_clients: set[str] = {e.client_id for e in errors}
+    count = len(errors)
+    for line, row in rows:
         count += 1
         client_id = (row.get("client_id") or "").strip()
         try:
-            if None in row:
-                raise _Bad(
-                    "",
-                    "TOO_MANY_FIELDS",
-                    "the row has more fields than the header.",
-                    "quote values that contain commas.",
-                )
             engagement, residence = _engagement(row)
             shared = _shared(row)
             client = clients.get(client_id)
@@ -273,6 +289,7 @@ def parse_roster(
         except _Bad as bad:
             errors.append(RowError(line, client_id, bad.problem))
             bad_clients.add(client_id)
+    errors.sort(key=lambda e: e.line)
     cases: dict[str, Case] = {}
     for client_id, client in clients.items():
         if client_id in bad_clients:
@@ -317,34 +334,86 @@ def screen_roster(
 
 
 def _write_csv(path: Path, header: tuple[str, ...], rows: Iterable[list[Any]]) -> None:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    atomic_write(path, buffer.getvalue().encode("utf-8"), mode=0o644)
+    atomic_write(path, to_csv(header, rows), mode=0o644)
 
 
-def _read_roster(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+def _check_outputs(roster: Path, outputs: dict[str, Path]) -> None:
+    """Refuse an output that would destroy an input or write through a link or device."""
+    problems: list[Problem] = []
+    for option, path in outputs.items():
+        if path.is_symlink():
+            problems.append(
+                Problem(option, "OUTPUT_IS_LINK", f"{path} is a symbolic link.", "name a file.")
+            )
+        elif path.exists() and not path.is_file():
+            message = f"{path} exists and is not a regular file (a folder, device or pipe)."
+            problems.append(Problem(option, "OUTPUT_NOT_A_FILE", message, "name a new file."))
+        elif path.exists() and roster.exists() and os.path.samefile(path, roster):
+            message = f"{path} is the roster itself: writing it would destroy the input."
+            problems.append(Problem(option, "OUTPUT_IS_INPUT", message, "name another file."))
+    first, second = outputs.values()
+    if first.resolve() == second.resolve():
+        message = "--out and --errors name the same file."
+        problems.append(Problem("--errors", "OUTPUTS_CLASH", message, "name two files."))
+    if problems:
+        raise InputError(problems)
+
+
+def _read_roster(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[RowError]]:
+    """The header, the rows that split into its columns, and an error for every other row.
+
+    Bad quoting refuses the whole file (where its rows begin and end is then unknown)."""
+    text = read_text_input(path, "the roster", MAX_ROSTER_BYTES)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(
-            [Problem("", "NO_SUCH_FILE", "the roster does not exist.", "check the path.")],
-            str(path),
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+        found = list(records(text))
+    except CsvSyntaxError as exc:
+        problem = Problem(
+            f"line {exc.line}",
+            "BAD_CSV",
+            f"{exc}; nothing was screened.",
+            "close the quote (or remove it) and run the batch again.",
+        )
+        raise InputError([problem], str(path)) from None
+    if not found:
+        problem = Problem("", "NO_HEADER", "the roster is empty.", "start with the header row.")
+        raise InputError([problem], str(path))
+    header = [h.strip() for h in found[0][1]]
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
         raise InputError(
             [
-                Problem(
-                    "", "UNREADABLE", f"the roster cannot be read ({exc}).", "save it as UTF-8 CSV."
-                )
+                Problem(h, "DUPLICATE_COLUMN", f"the {h} column appears twice.", "keep one.")
+                for h in twice
             ],
             str(path),
-        ) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in reader.fieldnames or []]
-    reader.fieldnames = header
-    return header, list(reader)
+        )
+    rows: list[tuple[int, dict[str, str]]] = []
+    bad: list[RowError] = []
+    where = header.index("client_id") if "client_id" in header else None
+    for line, values in found[1:]:
+        client_id = values[where].strip() if where is not None and where < len(values) else ""
+        shape = _shape_problem(values, header)
+        if shape is not None:
+            bad.append(RowError(line, client_id, shape))
+        else:
+            rows.append((line, dict(zip(header, values, strict=True))))
+    return header, rows, bad
+
+
+def _shape_problem(values: list[str], header: list[str]) -> Problem | None:
+    if len(values) > len(header):
+        message = f"the row has {len(values)} fields; the header has {len(header)}."
+        return Problem("", "TOO_MANY_FIELDS", message, "quote values that contain commas.")
+    if len(values) < len(header):
+        message = f"the row has {len(values)} fields; the header has {len(header)}."
+        return Problem(
+            "", "TOO_FEW_FIELDS", message, "give every column a value (or leave it empty)."
+        )
+    for name, value in zip(header, values, strict=True):
+        if len(value) > MAX_CELL:
+            message = f"the value is longer than {MAX_CELL:,} characters."
+            return Problem(name, "VALUE_TOO_LONG", message, "shorten it.")
+    return None
 
 
 def screen_roster_file(
@@ -357,9 +426,10 @@ def screen_roster_file(
     progress: bool = False,
 ) -> BatchSummary:
     """Screen ``roster`` into ``out`` (decisions) and ``errors_path`` (bad rows)."""
-    header, rows = _read_roster(roster)
+    _check_outputs(roster, {"--out": out, "--errors": errors_path})
+    header, rows, bad = _read_roster(roster)
     try:
-        cases, errors, count = parse_roster(rows, header)
+        cases, errors, count = parse_roster(rows, header, bad)
     except InputError as exc:
         raise InputError(exc.problems, str(roster)) from None
     results: list[tuple[str, Decision]] = []
@@ -389,8 +459,8 @@ def screen_roster_file(
                 for e in errors
             ),
         )
-    else:
-        errors_path.unlink(missing_ok=True)
+    elif errors_path.is_file():
+        errors_path.unlink()  # an errors file of an earlier run no longer applies
     skipped = len({e.client_id for e in errors})
     outcomes: Counter[str] = Counter(d.outcome for _, d in results)
     return BatchSummary(count, len(results), dict(outcomes), len(errors), skipped)

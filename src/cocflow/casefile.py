@@ -6,6 +6,7 @@ fix it, all at once, so a person can correct a file in one pass.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -23,8 +24,9 @@ from pydantic import (
 from cocflow.case import Case, Engagement, Residence
 from cocflow.countries import is_subdivision, normalize_country
 from cocflow.errors import InputError, Problem
+from cocflow.inputs import MAX_CASE_BYTES, read_text_input
 from cocflow.isodate import IsoDate
-from cocflow.yamlio import DuplicateKeyError, loads
+from cocflow.yamlio import DuplicateKeyError, TooLargeError, loads
 
 __all__ = ["CaseFile", "load_case", "parse_case"]
 
@@ -32,9 +34,19 @@ CASE_SUFFIXES = (".yaml", ".yml", ".json")
 Country = Annotated[str, BeforeValidator(normalize_country)]
 
 
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
 def _no_blank(value: str) -> str:
+    """Text a person typed: not empty, and no control characters (a NUL byte breaks databases
+    and documents; an escape sequence could rewrite the terminal that shows it)."""
     if not value.strip():
         raise ValueError("is empty")
+    bad = next(
+        (c for c in value if unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROLS), None
+    )
+    if bad is not None:
+        raise ValueError(f"contains a control character (U+{ord(bad):04X}): remove it")
     return value.strip()
 
 
@@ -376,24 +388,8 @@ def load_case(path: Path) -> CaseFile:
             ],
             name,
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(
-            [Problem("", "NO_SUCH_FILE", "the file does not exist.", "check the path.")], name
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            [
-                Problem(
-                    "",
-                    "UNREADABLE",
-                    f"the file cannot be read ({exc}).",
-                    "save it as UTF-8 text and check its permissions.",
-                )
-            ],
-            name,
-        ) from None
+    text = read_text_input(path, "the case file", MAX_CASE_BYTES)
+    kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
     try:
         data = loads(text, path.suffix)
     except DuplicateKeyError as exc:
@@ -409,17 +405,19 @@ def load_case(path: Path) -> CaseFile:
             ],
             name,
         ) from None
-    except ValueError as exc:  # json.JSONDecodeError
+    except TooLargeError as exc:
         raise InputError(
             [
                 Problem(
-                    "", "NOT_PARSEABLE", f"the file is not valid JSON ({exc}).", "fix the syntax."
+                    "",
+                    "TOO_LARGE",
+                    f"{exc}.",
+                    "write the values out instead of repeating them through aliases (&, *).",
                 )
             ],
             name,
         ) from None
-    except Exception as exc:  # yaml.YAMLError, or a document nested too deeply
-        kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
+    except Exception as exc:  # JSON or YAML syntax, or a document nested too deeply
         detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise InputError(
             [

@@ -14,17 +14,36 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["CocflowError", "InputError", "Problem", "RulesError"]
+__all__ = ["CocflowError", "InputError", "Problem", "RulesError", "clip"]
+
+
+MAX_SHOWN = 300  # characters of a message or path: a value pasted by mistake is cut, not echoed
+
+
+def clip(text: str, limit: int = MAX_SHOWN) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out; control characters
+    (terminal escape sequences among them) are shown as ``\\xNN`` so they never reach a terminal."""
+    safe = "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" for c in text)
+    if len(safe) <= limit:
+        return safe
+    return f"{safe[:limit]}... ({len(safe) - limit:,} more characters)"
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with an input, named by its path (``engagements[1].end``)."""
+    """One thing wrong with an input, named by its path (``engagements[1].end``).
+
+    Long or unprintable text in the path or the message (an echoed value) is clipped and
+    escaped when the problem is made, so every face shows it safely."""
 
     path: str
     code: str
     message: str
     fix: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", clip(self.path, 120))
+        object.__setattr__(self, "message", clip(self.message))
 
     def as_dict(self) -> dict[str, str]:
         return {"path": self.path, "code": self.code, "message": self.message, "fix": self.fix}

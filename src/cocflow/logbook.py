@@ -17,6 +17,7 @@ from cocflow.casework import Casework
 from cocflow.countries import country_name
 from cocflow.documents import ChangeLetter, render_change_letter
 from cocflow.errors import InputError, Problem
+from cocflow.inputs import MAX_TRIPS_BYTES, read_input_bytes
 from cocflow.packet import Item
 from cocflow.reminders import Obligation, Reminder, schedule, to_ics
 from cocflow.screening import screen
@@ -118,19 +119,7 @@ class Logbook:
 
     def import_file(self, case_id: str, path: Path) -> ImportResult:
         """All or nothing: any bad row or event, and nothing is added."""
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(
-                [
-                    Problem(
-                        "FILE",
-                        "FILE_NOT_FOUND",
-                        f"the file cannot be read ({exc.strerror}).",
-                        "check the path.",
-                    )
-                ]
-            ) from None
+        data = read_input_bytes(path, "the trip log", MAX_TRIPS_BYTES)
         if path.suffix.lower() == ".ics":
             trips, event_problems = parse_trips_ics(data)
             problems = [

@@ -14,8 +14,6 @@ Everything here is pure: no files, no database, no clock.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -23,6 +21,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Literal, TypeVar, get_args
 
 from cocflow.countries import normalize_country
+from cocflow.csvio import MAX_CELL, CsvSyntaxError, records
 from cocflow.errors import Problem
 from cocflow.isodate import parse_iso_date
 
@@ -159,16 +158,12 @@ def parse_trips_csv(text: str) -> tuple[list[Trip], list[tuple[int, Problem]]]:
     rows are skipped. Column names are case-insensitive. Import nothing unless there are no
     problems.
     """
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     trips: list[Trip] = []
     problems: list[tuple[int, Problem]] = []
     header: list[str] | None = None
-    line = 1
     try:
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                pass
-            elif header is None:
+        for line, row in records(text):
+            if header is None:
                 header = [cell.strip().lower() for cell in row]
                 if found := _header_problems(header):
                     return [], [(line, p) for p in found]
@@ -176,16 +171,19 @@ def parse_trips_csv(text: str) -> tuple[list[Trip], list[tuple[int, Problem]]]:
                 message = f"the row has {len(row)} fields; the header has {len(header)}."
                 fix = "quote values that contain commas."
                 problems.append((line, Problem("", "TOO_MANY_FIELDS", message, fix)))
+            elif long := [h for h, cell in zip(header, row, strict=False) if len(cell) > MAX_CELL]:
+                message = f"the value is longer than {MAX_CELL:,} characters."
+                problems += [
+                    (line, Problem(h, "VALUE_TOO_LONG", message, "shorten it.")) for h in long
+                ]
             else:
                 result = _csv_row(dict(zip(header, row, strict=False)))
                 if isinstance(result, Trip):
                     trips.append(result)
                 else:
                     problems += [(line, p) for p in result]
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        message = f"the file is not valid CSV ({exc})."
-        problems.append((line, Problem("", "BAD_CSV", message, "check the quotes.")))
+    except CsvSyntaxError as exc:
+        problems.append((exc.line, Problem("", "BAD_CSV", f"{exc}.", "check the quotes.")))
     if header is None:
         fix = f"start with the header {','.join(TRIP_COLUMNS)}."
         problems.append((1, Problem("", "NO_HEADER", "the file has no header.", fix)))

@@ -20,10 +20,10 @@ import io
 import os
 import re
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from cocflow.atomic import StagedFile, remove_stale
 from cocflow.errors import InputError, Problem
 
 __all__ = ["MEDIA_TYPES", "StoredFile", "Vault"]
@@ -269,26 +269,21 @@ class Vault:
             self.root.parent.mkdir(parents=True, exist_ok=True)
         for folder in (self.root, self.root / "tmp", self.root / "objects"):
             self._dir(folder)
-        fd, tmp = tempfile.mkstemp(prefix="ingest-", suffix=".tmp", dir=self.root / "tmp")
+        remove_stale(self.root / "tmp", "*.tmp")  # left by a killed process
+        staged = StagedFile(self.root / "tmp", "ingest", 0o600)  # nameless until complete
         try:
-            try:
-                os.fchmod(fd, 0o600)
-                sha, size = self._copy(source, fd, buffer, first, text)
-                os.fsync(fd)  # durable before it gets its name
-            finally:
-                os.close(fd)
+            sha, size = self._copy(source, staged.fd, buffer, first, text)
+            staged.sync()  # durable before it gets its name
             target = self.path(sha)
-            if target.exists():
-                os.unlink(tmp)
-            else:
+            if not target.exists():
                 created = self._dir(target.parent)
-                os.replace(tmp, target)
+                staged.publish(target)
                 _fsync_dir(target.parent)
                 if created:
                     _fsync_dir(target.parent.parent)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        finally:
+            staged.discard()
+            staged.close()
         return StoredFile(sha256=sha, size=size, media_type=media_type)
 
     def _copy(

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["DuplicateKeyError", "load_json", "load_yaml", "loads"]
+__all__ = ["MAX_VALUES", "DuplicateKeyError", "TooLargeError", "load_json", "load_yaml", "loads"]
 
 
 class DuplicateKeyError(ValueError):
@@ -79,6 +79,31 @@ def _check_duplicates(node: yaml.Node, path: str, seen_nodes: set[int] | None = 
             _check_duplicates(item, f"{path}[{index}]", seen_nodes)
 
 
+MAX_VALUES = 100_000  # values in a document once its aliases are expanded
+
+
+class TooLargeError(ValueError):
+    """The document expands (through YAML aliases) to more values than any case or rules file."""
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values ``node`` stands for with every alias expanded, computed once per node
+    (an alias "bomb" of a few hundred bytes can stand for billions)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = 1  # a node that contains itself counts once
+    if isinstance(node, yaml.MappingNode):
+        total = 1 + sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        total = 1 + sum(_expanded_size(item, sizes) for item in node.value)
+    else:
+        total = 1
+    total = min(total, MAX_VALUES + 1)
+    sizes[id(node)] = total
+    return total
+
+
 def load_yaml(text: str) -> Any:
     """Parse YAML text strictly (see the module doc)."""
     loader = _StrictLoader(text)
@@ -86,6 +111,10 @@ def load_yaml(text: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
+        if _expanded_size(node, {}) > MAX_VALUES:
+            raise TooLargeError(
+                f"the document expands to more than {MAX_VALUES:,} values through its aliases"
+            )
         _check_duplicates(node, "")
         return loader.construct_document(node)
     finally:

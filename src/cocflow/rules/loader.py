@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from cocflow.errors import RulesError
+from cocflow.errors import InputError, RulesError
+from cocflow.inputs import MAX_RULES_BYTES, read_text_input
 from cocflow.rules.model import Agreement, Network
 from cocflow.rules.process import Process
 from cocflow.yamlio import DuplicateKeyError, load_yaml
@@ -72,9 +73,19 @@ def _message(err: Mapping[str, Any]) -> str:
     return msg.removeprefix("Value error, ")
 
 
-def _parse(path: Path, model: type[Agreement] | type[Network] | type[Process]) -> Any:
+def _read(path: Path) -> str:
+    """A rules file's text: a regular UTF-8 file of bounded size (never a pipe or device)."""
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"))
+        return read_text_input(path, path.name, MAX_RULES_BYTES)
+    except InputError as exc:
+        raise RulesError(path.name, "(file)", exc.problems[0].message) from None
+
+
+def _parse(
+    path: Path, model: type[Agreement] | type[Network] | type[Process], text: str | None = None
+) -> Any:
+    try:
+        raw = load_yaml(_read(path) if text is None else text)
     except DuplicateKeyError as exc:
         raise RulesError(path.name, exc.key, f"duplicate key (line {exc.line})") from None
     except Exception as exc:  # yaml.YAMLError and decoding errors
@@ -100,14 +111,15 @@ def load_rules(directory: Path | None = None) -> RuleBook:
     network: Network | None = None
     process: Process | None = None
     for path in sorted(directory.glob("*.yaml")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        text = _read(path)
+        digest.update(path.name.encode() + b"\0" + text.encode("utf-8") + b"\0")
         if path.name == NETWORK_FILE:
-            network = _parse(path, Network)
+            network = _parse(path, Network, text)
             continue
         if path.name == PROCESS_FILE:
-            process = _parse(path, Process)
+            process = _parse(path, Process, text)
             continue
-        agreement: Agreement = _parse(path, Agreement)
+        agreement: Agreement = _parse(path, Agreement, text)
         if path.stem.upper() != agreement.id:
             raise RulesError(path.name, "id", f"'{agreement.id}' does not match the file name")
         agreements[agreement.id] = agreement
