@@ -1,0 +1,233 @@
+"""What a hostile or broken file does: a clear refusal (exit 2, the file and line named),
+never a crash, a hang, a silently lost row, or a destroyed file."""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cocflow import batch
+from cocflow.cli import app
+from cocflow.trips import parse_trips_csv
+
+from .test_batch import GOOD, HEADER, row
+
+runner = CliRunner()
+
+
+def screen_batch(tmp_path: Path, text: str, *extra: str) -> tuple[int, str]:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(text, encoding="utf-8")
+    args = ["screen-batch", str(roster), "--out", str(tmp_path / "out.csv"), *extra]
+    result = runner.invoke(app, [*args, "--as-of", "2026-11-25"])
+    return result.exit_code, result.stdout + result.stderr
+
+
+def errors_of(tmp_path: Path) -> list[dict[str, str]]:
+    with (tmp_path / "out.errors.csv").open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+# --- rosters ----------------------------------------------------------------------------
+
+
+def test_an_unclosed_quote_refuses_the_roster_with_its_line(tmp_path: Path) -> None:
+    # Before: 1 of 100 clients screened, exit 0, no errors file.
+    lines = [row(client_id=f"C{i}", kind="self_employed", country="PT", start="2027-01-01",
+                 residence_country="US") for i in range(100)]  # fmt: skip
+    lines[1] = lines[1].replace("PT", '"PT', 1)
+    code, text = screen_batch(tmp_path, "\n".join([HEADER, *lines]) + "\n")
+    assert code == 2
+    assert "line 3" in text and "never closed" in text and "nothing was screened" in text
+    assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "code"),
+    [
+        ("X1,self_employed,PT", "TOO_FEW_FIELDS"),
+        (row(client_id="X1", kind="self_employed", country="PT", start="2027-01-01") + ",extra",
+         "TOO_MANY_FIELDS"),
+        (row(client_id="X1", kind="self_employed", country="PT", start="2027-01-01",
+             description="x" * 140_000), "VALUE_TOO_LONG"),
+        (row(client_id="X1", kind="self_employed", country="CA", region="ZZ",
+             start="2027-01-01", residence_country="US"), "BAD_REGION"),
+    ],
+    ids=["short row", "long row", "cell over 131072 characters", "region ZZ"],
+)  # fmt: skip
+def test_a_bad_row_is_reported_and_the_others_screened(
+    tmp_path: Path, bad_row: str, code: str
+) -> None:
+    # Before: a short row or a huge cell aborted the whole batch with an internal error, and
+    # region ZZ was accepted although the case file refuses it.
+    text = "\n".join([HEADER, *GOOD, bad_row]) + "\n"
+    status, output = screen_batch(tmp_path, text)
+    assert status == 2, output
+    (problem,) = errors_of(tmp_path)
+    assert (problem["line"], problem["client_id"], problem["code"]) == ("7", "X1", code)
+    with (tmp_path / "out.csv").open(newline="", encoding="utf-8") as handle:
+        assert {r["client_id"] for r in csv.DictReader(handle)} == {"A1", "A2", "A3", "A4"}
+
+
+def test_a_duplicated_column_is_refused(tmp_path: Path) -> None:
+    header = HEADER + ",country"
+    code, text = screen_batch(tmp_path, header + "\n" + GOOD[0] + ",DE\n")
+    assert (code == 2 and "DUPLICATE_COLUMN" not in text.upper()) or "appears twice" in text
+
+
+def test_line_numbers_count_the_lines_a_row_starts_on(tmp_path: Path) -> None:
+    multi = row(client_id="M1", kind="self_employed", country="PT", start="2027-01-01",
+                residence_country="US", description='"two\nlines"')  # fmt: skip
+    bad = row(client_id="B1", kind="self_employed", country="PT", start="2027-02-30",
+              residence_country="US")  # fmt: skip
+    screen_batch(tmp_path, "\n".join([HEADER, multi, bad]) + "\n")
+    assert errors_of(tmp_path)[0]["line"] == "4"
+
+
+@pytest.mark.parametrize("option", ["--out", "--errors"])
+def test_an_output_that_is_the_roster_is_refused(tmp_path: Path, option: str) -> None:
+    # Before: --errors at the roster deleted it; --out at the roster overwrote it.
+    roster = tmp_path / "roster.csv"
+    text = "\n".join([HEADER, *GOOD]) + "\n"
+    roster.write_text(text, encoding="utf-8")
+    args = {"--out": str(tmp_path / "out.csv"), "--errors": str(tmp_path / "e.csv")}
+    args[option] = str(roster)
+    result = runner.invoke(app, ["screen-batch", str(roster), *sum(args.items(), ())])
+    assert result.exit_code == 2 and "the roster itself" in result.stderr
+    assert roster.read_text(encoding="utf-8") == text
+
+
+def test_an_output_that_is_a_link_or_a_device_is_refused(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("\n".join([HEADER, *GOOD]) + "\n", encoding="utf-8")
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    (tmp_path / "link.csv").symlink_to(precious)
+    for out in (tmp_path / "link.csv", Path("/dev/null")):
+        result = runner.invoke(app, ["screen-batch", str(roster), "--out", str(out)])
+        assert result.exit_code == 2, result.stderr
+    assert (tmp_path / "link.csv").is_symlink() and precious.read_text() == "keep me"
+
+
+def test_spreadsheet_formulas_are_escaped_in_both_csv_files(tmp_path: Path) -> None:
+    # OWASP CSV injection: a cell starting with = + - @ is shown as text.
+    import io
+
+    cells = dict.fromkeys(batch.ROSTER_COLUMNS, "")
+    good = {**cells, "client_id": '=HYPERLINK("http://evil.example","click")',
+            "kind": "self_employed", "country": "PT", "start": "2027-01-01", "end": "2027-06-30",
+            "residence_country": "US"}  # fmt: skip
+    bad = {**good, "client_id": "@SUM(A1)", "start": "2027-02-30"}
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=batch.ROSTER_COLUMNS)
+    writer.writeheader()
+    writer.writerows([good, bad])
+    screen_batch(tmp_path, buffer.getvalue())
+    for name in ("out.csv", "out.errors.csv"):
+        raw = (tmp_path / name).read_text(encoding="utf-8")
+        cells_out = [c for r in csv.reader(io.StringIO(raw, newline="")) for c in r]
+        assert any("HYPERLINK" in c or "SUM" in c for c in cells_out), name
+        assert not any(c.startswith(("=", "+", "-", "@")) for c in cells_out), name
+
+
+# --- case files and rules files --------------------------------------------------------------
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    levels = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    levels += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(levels) + "\ncocflow_case: 1\n")
+    started = time.monotonic()
+    result = runner.invoke(app, ["screen", str(bomb)])
+    assert result.exit_code == 2 and "aliases" in result.stderr
+    assert time.monotonic() - started < 5
+    assert len(result.stderr) < 2000
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "too large"])
+def test_a_case_file_that_is_not_a_small_regular_file_is_refused(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "case.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path.write_text("cocflow_case: 1\n# " + "x" * 2_000_000 + "\n")
+    result = runner.invoke(app, ["screen", str(path)])
+    assert result.exit_code == 2, result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_a_rules_folder_with_a_fifo_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    from cocflow.errors import RulesError
+    from cocflow.rules.loader import default_rules_dir, load_rules
+
+    rules = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), rules)
+    (rules / "de.yaml").unlink()
+    os.mkfifo(rules / "de.yaml")
+    with pytest.raises(RulesError, match="not a regular file"):
+        load_rules(rules)
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b[2J", "\x07"])
+def test_control_characters_in_text_are_refused(tmp_path: Path, char: str) -> None:
+    # A NUL byte crashed the PostgreSQL write; an escape sequence reached the terminal.
+    case = tmp_path / "case.yaml"
+    case.write_text(
+        "cocflow_case: 1\n"
+        "worker: {kind: employee, residence: [{country: US, from: 2015-01-01}]}\n"
+        f'employer: {{name: "Acme{char.encode("unicode_escape").decode()}", country: US}}\n'
+        "engagements: [{country: DE, start: 2027-01-01, end: 2027-12-31}]\n"
+    )
+    result = runner.invoke(app, ["screen", str(case)])
+    assert result.exit_code == 2
+    assert "employer.name" in result.stderr and "control character" in result.stderr
+    assert "\x1b" not in result.stderr and "\x00" not in result.stderr
+
+
+def test_a_long_value_is_not_echoed_whole(tmp_path: Path) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text(
+        "cocflow_case: 1\n"
+        "worker: {kind: self_employed, residence: [{country: US, from: 2015-01-01}]}\n"
+        f"engagements: [{{country: {'Q' * 100_000}, start: 2027-01-01}}]\n"
+    )
+    result = runner.invoke(app, ["screen", str(case)])
+    assert result.exit_code == 2 and len(result.stderr) < 3000
+
+
+def test_a_yaml_file_is_never_called_json(tmp_path: Path) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text("cocflow_case: 1\nworker: [unclosed\n")
+    result = runner.invoke(app, ["screen", str(case)])
+    assert result.exit_code == 2 and "YAML" in result.stderr and "JSON" not in result.stderr
+
+
+# --- trip logs ----------------------------------------------------------------------------
+
+
+def test_a_trip_log_with_an_unclosed_quote_is_refused_with_its_line() -> None:
+    text = (
+        'country,start,end\nDE,2027-01-01,2027-01-05\nFR,"2027-02-01,2027-02-03\nIT,2027-03-01,\n'
+    )
+    _, problems = parse_trips_csv(text)
+    assert problems and problems[0][0] == 3 and problems[0][1].code == "BAD_CSV"
+
+
+def test_a_trip_log_with_a_huge_cell_reports_it() -> None:
+    text = f"country,start,end,note\nDE,2027-01-01,2027-01-05,{'n' * 200_000}\n"
+    _, problems = parse_trips_csv(text)
+    assert [(line, p.code) for line, p in problems] == [(2, "VALUE_TOO_LONG")]
+
+
+def test_the_roster_columns_are_still_documented() -> None:
+    assert "region" in batch.ROSTER_COLUMNS
