@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-SSN_DOCUMENT = b'{"ssn": "123-45-6789"}' + b" " * 1_000_000
+SSN_DOCUMENT = b'{"ssn": "123-45-6789"}' + b" " * 1_000
 
 
 def _die_while_writing(script: str, tmp_path: Path) -> None:
@@ -35,10 +35,10 @@ def _die_while_writing(script: str, tmp_path: Path) -> None:
 def test_a_killed_document_write_leaves_no_file(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     _die_while_writing(
-        f"""
+        """
         from pathlib import Path
-        document = b'{{"ssn": "123-45-6789"}}' + b" " * 1_000_000
-        atomic.atomic_write_all(Path(sys.argv[1]) / "out", {{"request.json": document}})
+        document = b'{"ssn": "123-45-6789"}' + b" " * 1_000_000
+        atomic.atomic_write_all(Path(sys.argv[1]) / "out", {"request.json": document})
         """,
         tmp_path,
     )
