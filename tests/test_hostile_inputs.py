@@ -231,3 +231,71 @@ def test_a_trip_log_with_a_huge_cell_reports_it() -> None:
 
 def test_the_roster_columns_are_still_documented() -> None:
     assert "region" in batch.ROSTER_COLUMNS
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("engagements[0].end", "9999-12-31"),
+        ("engagements[0].start", "0001-01-01"),
+        ("business.operating_since", "0001-01-01"),
+        ("worker.residence[0].from", "1899-12-31"),
+    ],
+)
+def test_dates_outside_a_plausible_range_are_refused(
+    tmp_path: Path, where: str, value: str
+) -> None:
+    # Before: year 0001 crashed the screening, and work in 9999 was screened go.
+    fields = {
+        "engagements[0].start": "2027-01-01",
+        "engagements[0].end": "2027-12-31",
+        "business.operating_since": "2019-01-01",
+        "worker.residence[0].from": "2015-01-01",
+    }
+    fields[where] = value
+    case = tmp_path / "case.yaml"
+    case.write_text(
+        "cocflow_case: 1\n"
+        "worker: {kind: self_employed, residence: "
+        f"[{{country: US, from: {fields['worker.residence[0].from']}}}]}}\n"
+        f"business: {{operating_since: {fields['business.operating_since']}}}\n"
+        f"engagements: [{{country: DE, start: {fields['engagements[0].start']}, "
+        f"end: {fields['engagements[0].end']}}}]\n"
+    )
+    result = runner.invoke(app, ["screen", str(case)])
+    assert result.exit_code == 2, result.stdout
+    assert where in result.stderr and "outside the dates cocflow accepts" in result.stderr
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31"])
+def test_an_extreme_as_of_is_refused(as_of: str) -> None:
+    result = runner.invoke(
+        app, ["screen", "examples/portugal-digital-nomad.yaml", "--as-of", as_of]
+    )
+    assert result.exit_code == 2 and "outside the dates" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("event", "code"),
+    [
+        ("DTSTART;VALUE=DATE:20270310\nDTEND;VALUE=DATE:20270301", "END_BEFORE_START"),
+        ("DTSTART;VALUE=DATE:00010101\nDTEND;VALUE=DATE:00010102", "BAD_DATES"),
+        ("DTSTART;VALUE=DATE:99991230\nDTEND;VALUE=DATE:99991231", "BAD_DATES"),
+        ("DTSTART;VALUE=,DATE:20270301\nDTEND;VALUE=DATE:20270302", None),
+    ],
+    ids=["ends before it starts", "year 0001", "year 9999", "VALUE=,DATE"],
+)
+def test_calendar_events_with_bad_dates_are_problems(event: str, code: str | None) -> None:
+    from cocflow.trips import parse_trips_ics
+
+    data = (
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//t//EN\nBEGIN:VEVENT\nUID:e1\n"
+        f"{event}\nLOCATION:Portugal\nEND:VEVENT\nEND:VCALENDAR\n"
+    ).replace("\n", "\r\n")
+    trips, problems = parse_trips_ics(data.encode())
+    assert trips == [] and len(problems) == 1
+    if code is not None:
+        assert problems[0][1].code == code

@@ -111,6 +111,9 @@ def _date(value: str, column: str) -> date:
     try:
         return parse_iso_date(value)
     except ValueError as exc:
+        if "outside the dates" in str(exc):
+            fix = "check the year; for work with no end date, leave end empty."
+            raise _Bad(column, "DATE_OUT_OF_RANGE", f"{exc}.", fix) from None
         raise _Bad(column, "BAD_DATE", f"{exc}.", "write the date as YYYY-MM-DD.") from None
 
 

@@ -263,6 +263,9 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
 
 
 SENSITIVE = frozenset({"ssn", "date_of_birth"})
+OUT_OF_RANGE_FIX = (
+    "check the year; for a stay or a residence that has no end, leave the end date out."
+)
 
 
 def _problem(err: Mapping[str, Any]) -> Problem:
@@ -309,6 +312,8 @@ def _problem(err: Mapping[str, Any]) -> Problem:
             f"{err.get('input')!r} is not allowed here.",
             f"use one of {expected}.",
         )
+    if "outside the dates" in msg:
+        return Problem(path, "DATE_OUT_OF_RANGE", msg + ".", OUT_OF_RANGE_FIX)
     if "date" in msg:
         return Problem(
             path, "BAD_DATE", msg + ".", "write the date as YYYY-MM-DD, e.g. 2027-01-15."

@@ -43,7 +43,6 @@ __all__ = [
 ]
 
 Severity = Literal["error", "warning"]
-OLDEST_BIRTH_YEAR = 1900
 YOUNGEST_WORKING_AGE = 14
 ACTIVITY_SIMILARITY = 0.2
 
@@ -292,15 +291,6 @@ def check_dates(f: Filing) -> list[Finding]:
                     "person.date_of_birth",
                     "DOB_IN_FUTURE",
                     "The date of birth is in the future.",
-                    "copy it from the passport.",
-                )
-            )
-        elif dob.year < OLDEST_BIRTH_YEAR:
-            found.append(
-                _error(
-                    "person.date_of_birth",
-                    "DOB_IMPLAUSIBLE",
-                    f"The date of birth is before {OLDEST_BIRTH_YEAR}.",
                     "copy it from the passport.",
                 )
             )

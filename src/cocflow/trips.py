@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Literal, TypeVar, get_args
 
 from cocflow.countries import normalize_country
 from cocflow.csvio import MAX_CELL, CsvSyntaxError, records
-from cocflow.errors import Problem
-from cocflow.isodate import parse_iso_date
+from cocflow.errors import Problem, clip
+from cocflow.isodate import check_plausible, parse_iso_date
 
 if TYPE_CHECKING:
     from icalendar import Event
@@ -229,9 +229,17 @@ def _event_trip(event: Event) -> Trip:
         fix = "delete the cancelled event from the export."
         raise _Bad("STATUS", "CANCELLED", "the event is cancelled, not a trip taken.", fix)
     try:
-        start, end = _local_date(event.start), _last_day(event.start, event.end)
-    except ValueError as exc:  # icalendar's IncompleteComponent, InvalidCalendar, broken values
-        fix = "give the event a valid DTSTART and DTEND."
+        first, last = event.start, event.end
+        if _local_date(last) < _local_date(first) or (
+            type(first) is type(last) and last < first
+        ):
+            fix = "correct DTSTART or DTEND (the end comes after the start)."
+            raise _Bad("DTEND", "END_BEFORE_START", "the event ends before it starts.", fix)
+        start, end = check_plausible(_local_date(first)), check_plausible(_last_day(first, last))
+    except _Bad:
+        raise
+    except Exception as exc:  # icalendar's IncompleteComponent, InvalidCalendar, broken values
+        fix = "give the event a valid DTSTART and DTEND (dates from 1900 to 2099)."
         raise _Bad("DTSTART", "BAD_DATES", f"the dates cannot be read ({exc}).", fix) from None
     categories = [str(c) for c in event.categories]
     country = _event_country(event.location, categories)
@@ -267,7 +275,7 @@ def parse_trips_ics(data: bytes) -> tuple[list[Trip], list[tuple[str, Problem]]]
 
     try:
         calendar = Calendar.from_ical(data)
-    except ValueError as exc:
+    except Exception as exc:  # the library's many ways of refusing a broken file
         message = f"the file is not an iCalendar file ({exc})."
         return [], [("calendar", Problem("", "BAD_CALENDAR", message, "export it as .ics."))]
     if not isinstance(calendar, Calendar):  # e.g. a lone VEVENT
@@ -281,6 +289,9 @@ def parse_trips_ics(data: bytes) -> tuple[list[Trip], list[tuple[str, Problem]]]
             trips.append(_event_trip(event))
         except _Bad as bad:
             problems.append((key, bad.problem))
+        except Exception as exc:  # a value the calendar library cannot read (a broken TZID...)
+            message = f"the event cannot be read ({clip(str(exc) or type(exc).__name__, 120)})."
+            problems.append((key, Problem("", "BAD_EVENT", message, "export the event again.")))
     return trips, problems
 
 
