@@ -299,3 +299,58 @@ def test_calendar_events_with_bad_dates_are_problems(event: str, code: str | Non
     assert trips == [] and len(problems) == 1
     if code is not None:
         assert problems[0][1].code == code
+
+
+def test_a_database_error_never_prints_the_statement_or_its_parameters(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A NUL byte in a name crashed the PostgreSQL write and the error printed the SQL
+    # parameters (name, address) to stderr.
+    from sqlalchemy.exc import DataError
+
+    from cocflow.store.repo import Store
+
+    def refuse(*_: object, **__: object) -> str:
+        raise DataError(
+            "INSERT INTO cases (title, facts) VALUES (%(title)s, %(facts)s)",
+            {"title": "Jane Quinn Doe", "facts": "12 Main St, Austin"},
+            ValueError("PostgreSQL text fields cannot contain NUL (0x00) bytes"),
+        )
+
+    monkeypatch.setattr(Store, "create_case", refuse)
+    complete = Path(__file__).parent.parent / "examples" / "filing-complete.yaml"
+    result = runner.invoke(app, ["case", "new", str(complete)])
+    assert result.exit_code == 1
+    assert "the database refused" in result.stderr and "NUL" in result.stderr
+    for leaked in ("Jane Quinn Doe", "12 Main St", "INSERT INTO", "123-45-6789"):
+        assert leaked not in result.stderr + result.stdout
+
+
+def test_outputs_that_cannot_be_written_are_named_not_internal_errors(
+    home: Path, tmp_path: Path
+) -> None:
+    # Before: "internal error" in 9 places for an output that is a folder or unwritable.
+    import json
+
+    complete = Path(__file__).parent.parent / "examples" / "filing-complete.yaml"
+    roster = tmp_path / "roster.csv"
+    roster.write_text("\n".join([HEADER, *GOOD]) + "\n", encoding="utf-8")
+    case_id = json.loads(
+        runner.invoke(app, ["case", "new", str(complete), "--format", "json"]).stdout
+    )["id"]
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    not_a_folder = tmp_path / "plain-file"
+    not_a_folder.write_text("x")
+    commands = [
+        ["screen-batch", str(roster), "--out", str(folder)],
+        ["proof", "export", case_id, "--out", str(folder)],
+        ["reminders", "--ics", str(folder)],
+        ["request", str(complete), "--out", str(not_a_folder)],
+        ["proof", "export", case_id, "--out", str(not_a_folder / "x.zip")],
+        ["reminders", "--ics", str(not_a_folder / "x.ics")],
+    ]
+    for command in commands:
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, (command, result.stderr)
+        assert "internal error" not in result.stderr, command

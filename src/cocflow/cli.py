@@ -17,7 +17,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from cocflow.errors import CocflowError, InputError, Problem, RulesError
+from cocflow.errors import CocflowError, InputError, Problem, RulesError, clip
 
 __all__ = ["app", "main"]
 
@@ -80,12 +80,32 @@ def _run(action: Callable[[], T], passthrough: tuple[type[CocflowError], ...] = 
     except Exception as err:
         if _state["debug"]:
             raise
+        database = _database_error(err)
+        if database is not None:
+            typer.echo(f"cocflow: {database}", err=True)
+            raise typer.Exit(1) from None
         typer.echo(
-            f"cocflow: internal error ({type(err).__name__}: {err}). Run again with "
+            f"cocflow: internal error ({type(err).__name__}: {clip(str(err))}). Run again with "
             f"--debug for details, and report it.",
             err=True,
         )
         raise typer.Exit(1) from None
+
+
+def _database_error(err: Exception) -> str | None:
+    """A database failure in words, without the statement or its parameters (they can hold a
+    person's name and address)."""
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    if not isinstance(err, SQLAlchemyError):
+        return None
+    cause = err.orig if isinstance(err, DBAPIError) and err.orig is not None else err
+    first = (str(cause).splitlines() or [type(cause).__name__])[0]
+    first = first.split("[SQL:")[0].strip()
+    return (
+        f"the database refused the operation ({type(cause).__name__}: {clip(first, 200)}); "
+        f"nothing was changed. Check that the database is reachable, writable and not full."
+    )
 
 
 def _as_of(value: str | None) -> date:
