@@ -354,3 +354,44 @@ def test_outputs_that_cannot_be_written_are_named_not_internal_errors(
         result = runner.invoke(app, command)
         assert result.exit_code == 2, (command, result.stderr)
         assert "internal error" not in result.stderr, command
+
+
+# --- escape sequences never reach a terminal ---------------------------------------------------
+
+ESCAPE = "\x1b]0;owned\x07\x1b[2J"
+
+
+def test_escape_sequences_in_a_trip_log_are_problems() -> None:
+    from cocflow.trips import parse_trips_ics
+
+    _, problems = parse_trips_csv(f"country,start,note\nDE,2027-01-01,{ESCAPE}\n")
+    assert [p.code for _, p in problems] == ["CONTROL_CHARACTER"]
+    ics = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:e1\r\n"
+        "DTSTART;VALUE=DATE:20270301\r\nDTEND;VALUE=DATE:20270302\r\nLOCATION:Portugal\r\n"
+        f"SUMMARY:{ESCAPE}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    trips, found = parse_trips_ics(ics.encode())
+    assert trips == [] and [p.code for _, p in found] == ["CONTROL_CHARACTER"]
+
+
+def test_escape_sequences_in_a_roster_are_row_errors(tmp_path: Path) -> None:
+    bad = row(client_id="E1", kind="self_employed", country="PT", start="2027-01-01",
+              residence_country="US", client_name=ESCAPE)  # fmt: skip
+    code, text = screen_batch(tmp_path, "\n".join([HEADER, *GOOD, bad]) + "\n")
+    assert code == 2 and "\x1b" not in text
+    assert errors_of(tmp_path)[0]["code"] == "CONTROL_CHARACTER"
+
+
+def test_escape_sequences_in_a_rules_file_are_refused(tmp_path: Path) -> None:
+    import shutil
+
+    from cocflow.errors import RulesError
+    from cocflow.rules.loader import default_rules_dir, load_rules
+
+    rules = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), rules)
+    de = rules / "de.yaml"
+    de.write_text(de.read_text().replace("name: Germany", 'name: "Germany\\e[2J"'))
+    with pytest.raises(RulesError, match=r"name: a control character \(U\+001B\)"):
+        load_rules(rules)

@@ -26,6 +26,7 @@ from cocflow.inputs import MAX_ROSTER_BYTES, read_text_input
 from cocflow.isodate import parse_iso_date
 from cocflow.rules.loader import RuleBook
 from cocflow.screening import screen
+from cocflow.textnorm import control_character
 
 __all__ = [
     "DECISION_COLUMNS",
@@ -416,6 +417,9 @@ def _shape_problem(values: list[str], header: list[str]) -> Problem | None:
         if len(value) > MAX_CELL:
             message = f"the value is longer than {MAX_CELL:,} characters."
             return Problem(name, "VALUE_TOO_LONG", message, "shorten it.")
+        if bad := control_character(value):
+            message = f"the value contains a control character ({bad})."
+            return Problem(name, "CONTROL_CHARACTER", message, "remove it.")
     return None
 
 

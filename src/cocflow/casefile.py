@@ -6,7 +6,6 @@ fix it, all at once, so a person can correct a file in one pass.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -26,6 +25,7 @@ from cocflow.countries import is_subdivision, normalize_country
 from cocflow.errors import InputError, Problem
 from cocflow.inputs import MAX_CASE_BYTES, read_text_input
 from cocflow.isodate import IsoDate
+from cocflow.textnorm import control_character
 from cocflow.yamlio import DuplicateKeyError, TooLargeError, loads
 
 __all__ = ["CaseFile", "load_case", "parse_case"]
@@ -34,19 +34,14 @@ CASE_SUFFIXES = (".yaml", ".yml", ".json")
 Country = Annotated[str, BeforeValidator(normalize_country)]
 
 
-_ALLOWED_CONTROLS = frozenset("\t\n\r")
-
-
 def _no_blank(value: str) -> str:
-    """Text a person typed: not empty, and no control characters (a NUL byte breaks databases
-    and documents; an escape sequence could rewrite the terminal that shows it)."""
+    """Text a person typed: not empty, and no control characters (see
+    :func:`cocflow.textnorm.control_character`)."""
     if not value.strip():
         raise ValueError("is empty")
-    bad = next(
-        (c for c in value if unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROLS), None
-    )
+    bad = control_character(value)
     if bad is not None:
-        raise ValueError(f"contains a control character (U+{ord(bad):04X}): remove it")
+        raise ValueError(f"contains a control character ({bad}): remove it")
     return value.strip()
 
 

@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 
 __all__ = [
     "SPECIFIC_EXAMPLE",
+    "control_character",
     "is_mixed_script",
     "normalize_address",
     "normalize_company",
@@ -313,4 +314,18 @@ def vague_activity(text: str) -> str | None:
         return "only generic words: say what the work is, in which field, and for what result"
     if len(content) < 3:
         return "too short: name the task, the field and the product or client sector"
+    return None
+
+
+_LINE_CONTROLS = frozenset("\t\n\r")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character of ``text`` other than tab and line breaks, as ``U+XXXX``.
+
+    Text a person or a file supplies never needs one, and they do harm: a NUL byte breaks
+    databases and documents, an escape sequence rewrites the terminal that shows the text."""
+    for ch in text:
+        if ch not in _LINE_CONTROLS and unicodedata.category(ch) == "Cc":
+            return f"U+{ord(ch):04X}"
     return None

@@ -24,6 +24,7 @@ from cocflow.countries import normalize_country
 from cocflow.csvio import MAX_CELL, CsvSyntaxError, records
 from cocflow.errors import Problem, clip
 from cocflow.isodate import check_plausible, parse_iso_date
+from cocflow.textnorm import control_character
 
 if TYPE_CHECKING:
     from icalendar import Event
@@ -125,6 +126,9 @@ def _csv_row(cells: dict[str, str]) -> Trip | list[Problem]:
     if problems or country is None or start is None:
         return problems
     note = cells.get("note", "").strip() or None
+    if note is not None and (bad := control_character(note)):
+        message = f"the note contains a control character ({bad})."
+        return [Problem("note", "CONTROL_CHARACTER", message, "remove it.")]
     return Trip(country, start, end or start, purpose, note, "csv")
 
 
@@ -230,9 +234,7 @@ def _event_trip(event: Event) -> Trip:
         raise _Bad("STATUS", "CANCELLED", "the event is cancelled, not a trip taken.", fix)
     try:
         first, last = event.start, event.end
-        if _local_date(last) < _local_date(first) or (
-            type(first) is type(last) and last < first
-        ):
+        if _local_date(last) < _local_date(first) or (type(first) is type(last) and last < first):
             fix = "correct DTSTART or DTEND (the end comes after the start)."
             raise _Bad("DTEND", "END_BEFORE_START", "the event ends before it starts.", fix)
         start, end = check_plausible(_local_date(first)), check_plausible(_last_day(first, last))
@@ -253,6 +255,9 @@ def _event_trip(event: Event) -> Trip:
         raise _Bad("CATEGORIES", "CONFLICTING_PURPOSE", message, "keep only one of them.")
     purpose = _PURPOSE[purposes[0]] if purposes else "work"
     note = (event.summary or "").strip() or None
+    if note is not None and (bad := control_character(note)):
+        message = f"the summary contains a control character ({bad})."
+        raise _Bad("SUMMARY", "CONTROL_CHARACTER", message, "remove it from the event.")
     return Trip(country, start, end, purpose, note, "calendar")
 
 

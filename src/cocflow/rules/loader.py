@@ -20,6 +20,7 @@ from cocflow.errors import InputError, RulesError
 from cocflow.inputs import MAX_RULES_BYTES, read_text_input
 from cocflow.rules.model import Agreement, Network
 from cocflow.rules.process import Process
+from cocflow.textnorm import control_character
 from cocflow.yamlio import DuplicateKeyError, load_yaml
 
 __all__ = ["RuleBook", "default_rules_dir", "load_agreement_file", "load_rules"]
@@ -92,12 +93,27 @@ def _parse(
         raise RulesError(path.name, "(file)", f"not readable YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise RulesError(path.name, "(top level)", "the file must hold a mapping")
+    _no_controls(path, raw, "")
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         # Pydantic reports model-level checks with an empty location.
         raise RulesError(path.name, _key_path(first["loc"]), _message(first)) from None
+
+
+def _no_controls(path: Path, value: Any, where: str) -> None:
+    """Rules text is shown on screens and documents: no control characters in it."""
+    if isinstance(value, str):
+        bad = control_character(value)
+        if bad is not None:
+            raise RulesError(path.name, where or "(top level)", f"a control character ({bad})")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_controls(path, item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _no_controls(path, item, f"{where}[{index}]")
 
 
 def load_rules(directory: Path | None = None) -> RuleBook:
