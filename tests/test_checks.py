@@ -116,6 +116,12 @@ def test_the_complete_example_is_ready(complete: dict[str, Any], rules: RuleBook
             "14 Main Street",
             ("business.address", "ADDRESS_DIFFERS", "warning"),
         ),
+        # what the letter's font cannot print (it showed "??? Tokyo ?? ? Ohio")
+        (
+            "person.place_of_birth",
+            "東京都 Tokyo, Japan",
+            ("person.place_of_birth", "NOT_PRINTABLE", "error"),
+        ),
         # field lengths
         (
             "business.nature_of_activity",

@@ -395,3 +395,40 @@ def test_escape_sequences_in_a_rules_file_are_refused(tmp_path: Path) -> None:
     de.write_text(de.read_text().replace("name: Germany", 'name: "Germany\\e[2J"'))
     with pytest.raises(RulesError, match=r"name: a control character \(U\+001B\)"):
         load_rules(rules)
+
+
+def test_a_request_is_recorded_only_on_the_case_it_belongs_to(home: Path, tmp_path: Path) -> None:
+    # Before: 'request OTHER_FILE --case A' recorded another person's filing on case A.
+    import json
+
+    complete = Path(__file__).parent.parent / "examples" / "filing-complete.yaml"
+    case_id = json.loads(
+        runner.invoke(app, ["case", "new", str(complete), "--format", "json"]).stdout
+    )["id"]
+    other = tmp_path / "other.yaml"
+    other.write_text(complete.read_text().replace("2027-12-31", "2027-11-30"))
+    out = tmp_path / "out"
+    args = ["request", str(other), "--out", str(out), "--case", case_id, "--as-of", "2026-11-25"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert f"is not case {case_id}" in result.stderr and "engagements[0].end" in result.stderr
+    assert not out.exists()
+    kinds = [
+        e["kind"]
+        for e in json.loads(
+            runner.invoke(app, ["proof", "list", case_id, "--format", "json"]).stdout
+        )
+    ]
+    assert "request_prepared" not in kinds
+    same = ["request", str(complete), "--out", str(out), "--case", case_id, "--as-of", "2026-11-25"]
+    assert runner.invoke(app, same).exit_code == 0
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "3.5", "-1", "99999999"])
+def test_a_setting_takes_plain_ascii_digits_only(value: str) -> None:
+    from cocflow.errors import InputError
+    from cocflow.settings import Settings
+
+    with pytest.raises(InputError, match="not a whole number"):
+        Settings.from_env({"COCFLOW_PROCESSING_DAYS": value})
+    assert Settings.from_env({"COCFLOW_PROCESSING_DAYS": "45"}).processing_days == 45

@@ -334,6 +334,32 @@ class Casework:
     def record(self, case_id: str, kind: str, payload: dict[str, Any]) -> ChainEntry:
         return self.store.append(case_id, kind, payload)
 
+    def check_same_case(self, case_id: str, path: Path) -> None:
+        """Refuse to record a filing on a case whose stored facts are not those of ``path``
+        (another person's file, or a change not stored yet)."""
+        stored = self.case_file(case_id)
+        given = load_case(path)
+        if stored == given:
+            return
+        facts, secret = _split(given.model_dump(mode="json", by_alias=True, exclude_none=True))
+        before, old_secret = self.store.get_case(case_id).facts, self.store.secrets(case_id)
+        changed = _changed(before, facts) + [
+            f"person.{k}" for k in SECRET_PATHS if old_secret.get(k) != secret.get(k)
+        ]
+        shown = ", ".join(changed[:5]) + (", ..." if len(changed) > 5 else "")
+        raise InputError(
+            [
+                Problem(
+                    "--case",
+                    "NOT_THIS_CASE",
+                    f"{path.name} is not case {case_id} as stored (it differs in: "
+                    f"{shown or 'the records'}); nothing was written.",
+                    f"store the change first ('cocflow case update {case_id} {path}'), or name "
+                    f"the case this file belongs to.",
+                )
+            ]
+        )
+
     def record_request(self, case_id: str, result: RequestResult) -> ChainEntry:
         """Record a prepared request. The files hold the SSN, so the log keeps keyed digests of
         them (HMAC with the key kept outside the database), never plain hashes: with the

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from cocflow.casefile import Address, CaseFile, EngagementRow, Record
 from cocflow.countries import country_name
 from cocflow.decision import Decision
+from cocflow.latin1 import unprintable
 from cocflow.packet import OnlineField
 from cocflow.rules.loader import RuleBook
 from cocflow.rules.model import Agreement, RequestExtra
@@ -667,6 +668,26 @@ def check_field_lengths(f: Filing) -> list[Finding]:
     return found
 
 
+def check_printable(f: Filing) -> list[Finding]:
+    """Values the letter's font cannot print (it would show "???" in their place)."""
+    found = []
+    for field in online_fields(f):
+        lost = unprintable(field.value)
+        if lost:
+            path = _FIELD_PATHS.get(field.label, field.label)
+            shown = ", ".join(f"'{c}' (U+{ord(c):04X})" for c in lost[:5])
+            found.append(
+                _error(
+                    path,
+                    "NOT_PRINTABLE",
+                    f"The request letter cannot print {shown}: it would show '?' instead.",
+                    "write the value in Latin letters, as on the passport's machine-readable "
+                    "lines (for example Tokyo, Japan).",
+                )
+            )
+    return found
+
+
 CHECKS: tuple[Callable[[Filing], list[Finding]], ...] = (
     check_screening,
     check_required,
@@ -678,6 +699,7 @@ CHECKS: tuple[Callable[[Filing], list[Finding]], ...] = (
     check_work_country,
     check_names_and_addresses,
     check_field_lengths,
+    check_printable,
 )
 
 

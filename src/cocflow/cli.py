@@ -282,7 +282,7 @@ def request(
     settings = _run(Settings.from_env)
     work = _casework(ctx) if case_id else None
     if work is not None and case_id is not None:
-        _run(lambda: work.store.get_case(case_id))
+        _run(lambda: work.check_same_case(case_id, case))
 
     def run() -> Any:
         return preparation.prepare_request(

@@ -16,7 +16,9 @@ def _number(env: Mapping[str, str], name: str, low: int, high: int, fix: str) ->
     value = env.get(name)
     if value is None or value == "":
         return None
-    if not (value.isdigit() and low <= int(value) <= high):
+    # ASCII digits only: str.isdigit() accepts "²" (which int() refuses) and "٣" (read as 3).
+    digits = value.strip()
+    if not (digits.isascii() and digits.isdecimal() and low <= int(digits) <= high):
         raise InputError(
             [
                 Problem(
@@ -27,7 +29,7 @@ def _number(env: Mapping[str, str], name: str, low: int, high: int, fix: str) ->
                 )
             ]
         )
-    return int(value)
+    return int(digits)
 
 
 @dataclass(frozen=True, slots=True)
