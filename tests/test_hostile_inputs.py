@@ -432,3 +432,24 @@ def test_a_setting_takes_plain_ascii_digits_only(value: str) -> None:
     with pytest.raises(InputError, match="not a whole number"):
         Settings.from_env({"COCFLOW_PROCESSING_DAYS": value})
     assert Settings.from_env({"COCFLOW_PROCESSING_DAYS": "45"}).processing_days == 45
+
+
+def test_rules_from_another_folder_are_announced_on_every_decision(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: COCFLOW_RULES_DIR turned a no_go into a go with only a version suffix to show it.
+    import json
+    import shutil
+
+    from cocflow.rules.loader import default_rules_dir
+
+    rules = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), rules)
+    monkeypatch.setenv("COCFLOW_RULES_DIR", str(rules))
+    example = Path(__file__).parent.parent / "examples" / "portugal-digital-nomad.yaml"
+    result = runner.invoke(app, ["screen", str(example), "--format", "json"])
+    codes = [r["code"] for r in json.loads(result.stdout)["reasons"]]
+    assert "RULES_NOT_SHIPPED" in codes
+    monkeypatch.delenv("COCFLOW_RULES_DIR")
+    result = runner.invoke(app, ["screen", str(example), "--format", "json"])
+    assert "RULES_NOT_SHIPPED" not in result.stdout

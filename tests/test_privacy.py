@@ -33,8 +33,8 @@ def test_no_plaintext_ssn_or_birth_date_anywhere(home: Path, tmp_path: Path) -> 
     runner = CliRunner()
     screens: list[str] = []
 
-    def cli(*args: str) -> str:
-        result = runner.invoke(app, list(args))
+    def cli(*args: str, stdin: str | None = None) -> str:
+        result = runner.invoke(app, list(args), input=stdin)
         assert result.exit_code == 0, result.stdout + result.stderr
         screens.append(result.stdout + result.stderr)
         return result.stdout
@@ -44,8 +44,9 @@ def test_no_plaintext_ssn_or_birth_date_anywhere(home: Path, tmp_path: Path) -> 
         "id"
     ]
     cli("case", "list")
-    assert case_id in cli("case", "list", "--ssn", "123 45 6789")
-    assert case_id not in cli("case", "list", "--ssn", "123-45-6780")
+    # The SSN is read from standard input, never from the command line.
+    assert case_id in cli("case", "list", "--ssn", stdin="123 45 6789\n")
+    assert case_id not in cli("case", "list", "--ssn", stdin="123-45-6780\n")
     cli("case", "show", case_id)
     cli("case", "show", case_id, "--format", "json")
     updated = tmp_path / "updated.yaml"

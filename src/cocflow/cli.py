@@ -409,19 +409,49 @@ def case_new(
             typer.echo(f"Note: the same SSN is on case(s) {', '.join(others)}.")
 
 
+def _read_ssn() -> str:
+    """The SSN from a hidden prompt on a terminal, else the first line of standard input."""
+    if sys.stdin.isatty():
+        value = str(typer.prompt("SSN", hide_input=True, err=True))
+    else:
+        value = sys.stdin.readline()
+    value = value.strip()
+    if not value:
+        _fail_input(
+            InputError(
+                [
+                    Problem(
+                        "--ssn",
+                        "REQUIRED",
+                        "no SSN was given.",
+                        "type it at the prompt, or pipe it in: "
+                        "printf '%s\\n' \"$SSN\" | cocflow case list --ssn",
+                    )
+                ]
+            )
+        )
+    return value
+
+
 @case_app.command("list")
 def case_list(
     ctx: typer.Context,
-    ssn: Annotated[
-        str | None,
-        typer.Option("--ssn", help="Only the cases of this SSN (looked up by a keyed hash)."),
-    ] = None,
+    by_ssn: Annotated[
+        bool,
+        typer.Option(
+            "--ssn",
+            help="Only the cases of one person: the SSN is asked for (hidden) or read from "
+            "standard input, never taken on the command line, where other users and the shell "
+            "history would see it.",
+        ),
+    ] = False,
     format: FormatOpt = Format.text,
 ) -> None:
     """List the stored cases (or those of one person, by SSN)."""
     work = _casework(ctx)
     cases = _run(work.cases)
-    if ssn is not None:
+    if by_ssn:
+        ssn = _read_ssn()
         wanted = set(_run(lambda: work.store.find_by_ssn(ssn)))
         cases = [c for c in cases if c.id in wanted]
     if format is Format.json:

@@ -512,6 +512,16 @@ def decide(case: Case, rules: RuleBook, as_of: date) -> Decision:
         if early is not None:
             outcome = "pause"
             reasons.append(early)
+    if rules.custom_dir is not None:
+        reasons.append(
+            Reason(
+                "RULES_NOT_SHIPPED",
+                f"This answer uses rules data from {rules.custom_dir} (COCFLOW_RULES_DIR), "
+                f"not the data shipped with cocflow: use it to review edits, not to file.",
+                (rules.custom_dir.as_uri(),),
+                "warning",
+            )
+        )
     return Decision(
         as_of=as_of,
         outcome=outcome,

@@ -38,6 +38,8 @@ class RuleBook:
     process: Process
     version: str
     by_country: Mapping[str, tuple[Agreement, ...]] = field(default_factory=dict)
+    # The folder the rules came from when it is not the shipped data (COCFLOW_RULES_DIR).
+    custom_dir: Path | None = None
 
     def for_country(self, country: str) -> tuple[Agreement, ...]:
         """The arrangements for work in ``country``: the national one first."""
@@ -147,7 +149,9 @@ def load_rules(directory: Path | None = None) -> RuleBook:
         c: tuple(sorted(a, key=lambda x: x.subdivision or "")) for c, a in by_country.items()
     }
     version = f"{network.version}+{digest.hexdigest()[:12]}"
-    return RuleBook(agreements, network, process, version, ordered)
+    shipped = directory.resolve() == default_rules_dir().resolve()
+    custom = None if shipped else directory.resolve()
+    return RuleBook(agreements, network, process, version, ordered, custom)
 
 
 def load_agreement_file(path: Path) -> Agreement:
