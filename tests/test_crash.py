@@ -20,7 +20,6 @@ renames and SQLite's recovery, not the fsyncs (a power cut would be needed for t
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -38,9 +37,11 @@ from pathlib import Path
 import pytest
 
 from cocflow.casework import open_casework
+from cocflow.crypto import load_keys
 from cocflow.proofchain import ChainEntry
 from cocflow.services import rules_for
 from cocflow.settings import Settings
+from cocflow.vault import Vault
 
 from .conftest import AS_OF, ROOT
 
@@ -114,8 +115,11 @@ def _check_database(home: Path) -> None:
 
 
 def _check_vault(home: Path) -> tuple[set[str], int]:
-    """The objects (all re-hashed to their names) and how many leftovers tmp/ holds."""
+    """The objects (all decrypted and re-hashed to their names) and how many leftovers tmp/
+    holds."""
     files = home / "files"
+    settings = _settings(home)
+    vault = Vault(files, key=load_keys(settings.key_path, None, data_exists=True).data_key)
     objects: set[str] = set()
     leftovers = 0
     for path in sorted(files.rglob("*")):
@@ -130,8 +134,7 @@ def _check_vault(home: Path) -> tuple[set[str], int]:
             continue
         name = parts[1] + parts[2]
         assert len(parts) == 3 and len(name) == 64 and path.is_file(), path
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        assert digest == name, f"partial or changed object: {path}"
+        assert vault.verify(name), f"partial or changed object: {path}"
         objects.add(name)
     with closing(sqlite3.connect(home / "cocflow.db")) as db:
         rows = {sha for (sha,) in db.execute("SELECT sha256 FROM files")}

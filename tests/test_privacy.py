@@ -66,6 +66,10 @@ def test_no_plaintext_ssn_or_birth_date_anywhere(home: Path, tmp_path: Path) -> 
     receipt = tmp_path / "receipt.txt"
     receipt.write_text("Received the certificate, thank you.\n")
     cli("proof", "add", case_id, str(receipt), "--kind", "delivery", "--to", "client")
+    # A certificate carries the SSN: the vault keeps it encrypted.
+    certificate = tmp_path / "certificate.txt"
+    certificate.write_text(f"U.S. Certificate of Coverage for SSN {SSN}\n")
+    cli("proof", "add", case_id, str(certificate), "--kind", "other")
     cli("proof", "list", case_id)
     cli("proof", "list", case_id, "--format", "json")
     cli("proof", "verify", case_id)
@@ -77,8 +81,11 @@ def test_no_plaintext_ssn_or_birth_date_anywhere(home: Path, tmp_path: Path) -> 
     for path in stored:
         assert not _hits(path.read_bytes()), path
     with zipfile.ZipFile(tmp_path / "bundle.zip") as archive:
-        for name in archive.namelist():
+        documents = [n for n in archive.namelist() if n.startswith("files/")]
+        for name in set(archive.namelist()) - set(documents):
             assert not _hits(archive.read(name)), name
+        # the bundle is what the person hands over: the certificate in it is readable
+        assert any(SSN.encode() in archive.read(n) for n in documents)
     for screen in screens:
         assert not _hits(screen.encode()), screen
         assert not re.search(r"\b\d{3}-\d{2}-\d{4}\b", screen)

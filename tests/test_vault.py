@@ -326,3 +326,42 @@ def test_pdf_round_trip(body: bytes) -> None:
         assert vault.read(stored.sha256) == data
         assert vault.verify(stored.sha256)
         assert vault.ingest_bytes(data, "application/pdf") == stored
+
+
+# --- encryption at rest ------------------------------------------------------------------------
+
+KEY = bytes(range(32))
+
+
+@pytest.mark.parametrize("size", [10, 1024 * 1024 - 40, 1024 * 1024 - 32, 3 * 1024 * 1024 + 5])
+def test_documents_are_encrypted_at_rest_and_read_back(tmp_path: Path, size: int) -> None:
+    # A certificate carries the SSN: the stored object must not show it.
+    secret = b"%PDF-1.4 Certificate of coverage, SSN 123-45-6789 "
+    document = secret + bytes(size)
+    vault = Vault(tmp_path / "vault", max_bytes=10 * 1024 * 1024, key=KEY)
+    stored = vault.ingest_bytes(document, "application/pdf")
+    raw = vault.path(stored.sha256).read_bytes()
+    assert b"123-45-6789" not in raw and raw.startswith(b"CFV1")
+    assert stored.sha256 == hashlib.sha256(document).hexdigest()
+    assert vault.read(stored.sha256) == document
+    assert vault.verify(stored.sha256)
+
+
+@pytest.mark.parametrize("damage", ["flip", "cut at a chunk", "other key"])
+def test_a_changed_encrypted_object_fails_verify(tmp_path: Path, damage: str) -> None:
+    from cocflow.sealed import SEAL_CHUNK
+
+    vault = Vault(tmp_path / "vault", max_bytes=10 * 1024 * 1024, key=KEY)
+    stored = vault.ingest_bytes(b"%PDF-1.4 " + bytes(2 * SEAL_CHUNK + 7), "application/pdf")
+    path = vault.path(stored.sha256)
+    path.chmod(0o600)
+    data = bytearray(path.read_bytes())
+    if damage == "flip":
+        data[100] ^= 1
+        path.write_bytes(bytes(data))
+        assert not vault.verify(stored.sha256)
+    elif damage == "cut at a chunk":
+        path.write_bytes(bytes(data[: 4 + 16 + 2 * (12 + SEAL_CHUNK + 16)]))
+        assert not vault.verify(stored.sha256)
+    else:
+        assert not Vault(vault.root, key=bytes(32)).verify(stored.sha256)

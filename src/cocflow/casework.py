@@ -723,5 +723,9 @@ def open_casework(settings: Settings, rules: RuleBook) -> Casework:
     except BaseException:
         engine.dispose()
         raise
-    vault = Vault(settings.home / "files", max_bytes=settings.max_file_mb * 1024 * 1024)
+    vault = Vault(
+        settings.home / "files",
+        max_bytes=settings.max_file_mb * 1024 * 1024,
+        key=keys.data_key,
+    )
     return Casework(store, vault, rules)

@@ -1,9 +1,11 @@
 """The proof file's content-addressed store: every document is kept once, named by its SHA-256.
 
 A document (the request, SSA's approval e-mail, the certificate, proof of delivery) is streamed
-into ``root/tmp/`` while it is hashed, fsynced, then renamed to ``root/objects/<2 hex>/<62 hex>``
-and the folder is fsynced. The same bytes are therefore stored once, a stored object can be
-re-hashed at any time (:meth:`Vault.verify`), and a crash leaves at most a temporary file.
+into a nameless file in ``root/tmp/`` while it is hashed (and, with a key, encrypted: a
+certificate carries the SSN), fsynced, then named ``root/objects/<2 hex>/<62 hex>`` after the
+SHA-256 of its plaintext, and the folder is fsynced. The same document is therefore stored once,
+a stored object can be decrypted and re-hashed at any time (:meth:`Vault.verify`), and a crash
+leaves nothing behind.
 
 Only five kinds of document are accepted (:data:`MEDIA_TYPES`). The kind is sniffed from the
 content and must agree with the file's extension (or the declared media type); the source's
@@ -20,11 +22,14 @@ import io
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from cocflow.atomic import StagedFile, remove_stale
+from cocflow.crypto import DecryptError
 from cocflow.errors import InputError, Problem
+from cocflow.sealed import MAGIC, SealedWriter, is_sealed, open_sealed
 
 __all__ = ["MEDIA_TYPES", "StoredFile", "Vault"]
 
@@ -153,9 +158,12 @@ def _fsync_dir(path: Path) -> None:
 class Vault:
     """A content-addressed document store under ``root``; files over ``max_bytes`` are refused."""
 
-    def __init__(self, root: Path, max_bytes: int = 25 * 1024 * 1024) -> None:
+    def __init__(
+        self, root: Path, max_bytes: int = 25 * 1024 * 1024, key: bytes | None = None
+    ) -> None:
         self.root = Path(root)
         self.max_bytes = max_bytes
+        self.key = key  # with a key, objects are encrypted at rest (sealed.py)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -168,20 +176,32 @@ class Vault:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
+    def _plain(self, sha256: str) -> Iterator[bytes]:
+        """The document's bytes, chunk by chunk (decrypted when it was stored encrypted)."""
+        with open(self.path(sha256), "rb") as handle:
+            if is_sealed(handle.read(len(MAGIC))):
+                if self.key is None:
+                    raise DecryptError("The stored file is encrypted and no key was given.")
+                handle.seek(0)
+                yield from open_sealed(self.key, handle)
+                return
+            handle.seek(0)
+            while chunk := handle.read(CHUNK):
+                yield chunk
+
     def read(self, sha256: str) -> bytes:
-        """The stored bytes; FileNotFoundError if there is no such object."""
-        return self.path(sha256).read_bytes()
+        """The document; FileNotFoundError if there is no such object, DecryptError if its
+        encrypted form was changed."""
+        return b"".join(self._plain(sha256))
 
     def verify(self, sha256: str) -> bool:
-        """Re-hash the stored object; False if it is missing or its bytes no longer match."""
+        """Decrypt and re-hash the stored object; False if it is missing, was changed, or no
+        longer has the SHA-256 it is stored under."""
         digest = hashlib.sha256()
         try:
-            with io.FileIO(self.path(sha256), "r") as handle:
-                buffer = bytearray(CHUNK)
-                view = memoryview(buffer)
-                while n := handle.readinto(buffer):
-                    digest.update(view[:n])
-        except FileNotFoundError:
+            for chunk in self._plain(sha256):
+                digest.update(chunk)
+        except (FileNotFoundError, DecryptError):
             return False
         return digest.hexdigest() == sha256
 
@@ -294,7 +314,16 @@ class Vault:
         n: int,
         text: _Text | None,
     ) -> tuple[str, int]:
-        """Hash and write ``buffer[:n]`` then the rest of ``source``; (sha256, size)."""
+        """Hash and write ``buffer[:n]`` then the rest of ``source``, encrypted when the vault
+        has a key; (sha256 of the plaintext, size)."""
+
+        def write_all(data: bytes | memoryview) -> None:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+
+        sealer = SealedWriter(self.key, write_all) if self.key is not None else None
+        sink = sealer.write if sealer is not None else write_all
         view = memoryview(buffer)
         limit = self.max_bytes
         digest = hashlib.sha256()
@@ -307,10 +336,10 @@ class Vault:
             digest.update(chunk)
             if text is not None:
                 text.feed(chunk)
-            written = 0
-            while written < n:
-                written += os.write(fd, chunk[written:])
+            sink(chunk)
             n = source.readinto(view[: min(len(buffer), limit - size + 1)]) or 0
         if text is not None:
             text.feed(b"", final=True)
+        if sealer is not None:
+            sealer.finish()
         return digest.hexdigest(), size
