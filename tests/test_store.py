@@ -458,3 +458,61 @@ def test_the_database_alone_holds_no_plain_hash_of_a_file_with_the_ssn(
     for name in ("request.json", "request-letter.pdf"):
         digest = hashlib.sha256((out / name).read_bytes()).hexdigest().encode()
         assert digest not in stored, name
+
+
+def test_backup_and_restore_keep_every_proof_file_verifiable(
+    database_url: str, tmp_path: Path, rules: RuleBook
+) -> None:
+    from cocflow import backup
+
+    key = "a" * 43 + "="
+    env = {"COCFLOW_HOME": str(tmp_path / "home"), "COCFLOW_DATABASE_URL": database_url,
+           "COCFLOW_KEY": key}  # fmt: skip
+    work = open_casework(Settings.from_env(env), rules)
+    case_id = _chain(work, tmp_path)
+    work.store.add_trips(
+        case_id,
+        [
+            {
+                "country": "DE",
+                "start": "2027-01-01",
+                "end": "2027-01-05",
+                "purpose": "work",
+                "note": None,
+                "origin": "typed",
+            }
+        ],  # fmt: skip
+    )
+    saved = tmp_path / "store.cfbackup"
+    assert backup.backup(work, saved) == (1, 3)
+    assert b"123-45-6789" not in saved.read_bytes() and b"Fax sent" not in saved.read_bytes()
+    with pytest.raises(InputError, match="already holds cases"):
+        backup.restore(work, saved)
+    work.close()
+
+    fresh = tmp_path / "fresh"
+    other = {"COCFLOW_HOME": str(fresh), "COCFLOW_KEY": key}
+    restored = open_casework(Settings.from_env(other), rules)
+    assert backup.restore(restored, saved) == [(case_id, None)]
+    assert restored.case_file(case_id).person.ssn == "123-45-6789"  # type: ignore[union-attr]
+    assert len(restored.store.trips(case_id)) == 1
+    restored.store.add_trips(
+        case_id,
+        [
+            {
+                "country": "FR",
+                "start": "2027-02-01",
+                "end": "2027-02-02",
+                "purpose": "work",
+                "note": None,
+                "origin": "typed",
+            }
+        ],  # fmt: skip
+    )
+    restored.close()
+
+    wrong = {"COCFLOW_HOME": str(tmp_path / "third"), "COCFLOW_KEY": "b" * 43 + "="}
+    stranger = open_casework(Settings.from_env(wrong), rules)
+    with pytest.raises(InputError, match="cannot be read with this store's key"):
+        backup.restore(stranger, saved)
+    stranger.close()

@@ -63,7 +63,9 @@ def read_input_bytes(path: Path, what: str, max_bytes: int) -> bytes:
                 "check that this is the right file, or split it.",
             )
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(max_bytes + 1)
+            # Read what the file holds (and one byte more, to see it did not grow past the
+            # limit): a read of max_bytes would reserve that much memory up front.
+            data = handle.read(min(info.st_size, max_bytes) + 1)
     except OSError as exc:
         raise _refuse(
             path,
