@@ -460,6 +460,11 @@ def test_the_database_alone_holds_no_plain_hash_of_a_file_with_the_ssn(
         assert digest not in stored, name
 
 
+def _trip(country: str, start: str, end: str) -> dict[str, object]:
+    return {"country": country, "start": start, "end": end, "purpose": "work", "note": None,
+            "origin": "typed"}  # fmt: skip
+
+
 def test_backup_and_restore_keep_every_proof_file_verifiable(
     database_url: str, tmp_path: Path, rules: RuleBook
 ) -> None:
