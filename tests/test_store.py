@@ -475,19 +475,7 @@ def test_backup_and_restore_keep_every_proof_file_verifiable(
            "COCFLOW_KEY": key}  # fmt: skip
     work = open_casework(Settings.from_env(env), rules)
     case_id = _chain(work, tmp_path)
-    work.store.add_trips(
-        case_id,
-        [
-            {
-                "country": "DE",
-                "start": "2027-01-01",
-                "end": "2027-01-05",
-                "purpose": "work",
-                "note": None,
-                "origin": "typed",
-            }
-        ],  # fmt: skip
-    )
+    work.store.add_trips(case_id, [_trip("DE", "2027-01-01", "2027-01-05")])
     saved = tmp_path / "store.cfbackup"
     assert backup.backup(work, saved) == (1, 3)
     assert b"123-45-6789" not in saved.read_bytes() and b"Fax sent" not in saved.read_bytes()
@@ -501,19 +489,7 @@ def test_backup_and_restore_keep_every_proof_file_verifiable(
     assert backup.restore(restored, saved) == [(case_id, None)]
     assert restored.case_file(case_id).person.ssn == "123-45-6789"  # type: ignore[union-attr]
     assert len(restored.store.trips(case_id)) == 1
-    restored.store.add_trips(
-        case_id,
-        [
-            {
-                "country": "FR",
-                "start": "2027-02-01",
-                "end": "2027-02-02",
-                "purpose": "work",
-                "note": None,
-                "origin": "typed",
-            }
-        ],  # fmt: skip
-    )
+    restored.store.add_trips(case_id, [_trip("FR", "2027-02-01", "2027-02-02")])
     restored.close()
 
     wrong = {"COCFLOW_HOME": str(tmp_path / "third"), "COCFLOW_KEY": "b" * 43 + "="}
