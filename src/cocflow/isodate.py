@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
@@ -30,6 +30,8 @@ def check_plausible(day: date) -> date:
 
 def parse_iso_date(value: Any) -> date:
     """Return the date written as ``YYYY-MM-DD``; raise ``ValueError`` with a reason otherwise."""
+    if isinstance(value, datetime):  # a YAML !!timestamp with a time of day
+        raise ValueError(f"'{value}' is a date and a time; write the date alone, as YYYY-MM-DD")
     if isinstance(value, date):
         return check_plausible(value)
     if not isinstance(value, str) or not _ISO.fullmatch(value):

@@ -156,6 +156,27 @@ def load_json(text: str) -> Any:
     return data
 
 
+def _no_surrogates(value: Any) -> None:
+    """JSON's ``\\ud800`` and YAML's escapes can make text no file could hold (a lone UTF-16
+    surrogate): refuse it here, before it breaks the first write or print."""
+    if isinstance(value, str):
+        for ch in value:
+            if "\ud800" <= ch <= "\udfff":
+                raise ValueError(
+                    f"the file holds an escaped character that is not valid Unicode "
+                    f"(\\u{ord(ch):04x})"
+                )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_surrogates(key)
+            _no_surrogates(item)
+    elif isinstance(value, list):
+        for item in value:
+            _no_surrogates(item)
+
+
 def loads(text: str, suffix: str) -> Any:
     """Parse ``text`` as JSON when ``suffix`` is ``.json``, else as YAML."""
-    return load_json(text) if suffix.lower() == ".json" else load_yaml(text)
+    data = load_json(text) if suffix.lower() == ".json" else load_yaml(text)
+    _no_surrogates(data)
+    return data
