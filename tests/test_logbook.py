@@ -155,3 +155,25 @@ def test_reminders_use_the_uk_tax_year_and_recorded_dates(home: Path, tmp_path: 
     kinds = {i["kind"]: i for i in items}
     assert kinds["uk_self_assessment"]["due"] == "2027-10-05"  # tax year 2026-27
     assert "follow_up" in kinds and "file_by" not in kinds
+
+
+def test_one_damaged_case_does_not_hide_the_others_reminders(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: one case dated 9999 made 'reminders' fail for every case.
+    from cocflow.logbook import Logbook
+
+    good = _drifting_case(tmp_path)
+    bad = json.loads(
+        cli("case", "new", str(ROOT / "examples" / "drift-case.yaml"), "--format", "json")
+    )["id"]
+    real = Logbook.obligations
+
+    def damaged(self: Logbook, case_id: str, *args: object) -> object:
+        if case_id == bad:
+            raise OverflowError("date value out of range")
+        return real(self, case_id, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Logbook, "obligations", damaged)
+    listing = cli("reminders")
+    assert f"Check case {bad}" in listing and good in listing

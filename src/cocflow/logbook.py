@@ -16,7 +16,7 @@ from cocflow.atomic import atomic_write
 from cocflow.casework import Casework
 from cocflow.countries import country_name
 from cocflow.documents import ChangeLetter, render_change_letter
-from cocflow.errors import InputError, Problem
+from cocflow.errors import InputError, Problem, clip
 from cocflow.inputs import MAX_TRIPS_BYTES, read_input_bytes
 from cocflow.packet import Item
 from cocflow.reminders import Obligation, Reminder, schedule, to_ics
@@ -421,9 +421,24 @@ class Logbook:
         return found
 
     def reminders(self, processing_days: int, today: date) -> list[Reminder]:
-        obligations = [
-            o for c in self.work.cases() for o in self.obligations(c.id, processing_days, today)
-        ]
+        """Every case's obligations; a case that cannot be read becomes one reminder to look at
+        it, so that it never hides the other cases' dates."""
+        obligations: list[Obligation] = []
+        for case in self.work.cases():
+            try:
+                obligations += self.obligations(case.id, processing_days, today)
+            except Exception as exc:  # one damaged case must not silence every other one
+                obligations.append(
+                    Obligation(
+                        case.id,
+                        "case_unreadable",
+                        today,
+                        f"Check case {case.id}: its reminders could not be worked out",
+                        f"{type(exc).__name__}: {clip(str(exc), 200)}. Run 'cocflow proof "
+                        f"verify {case.id}' and 'cocflow case show {case.id}'.",
+                        None,
+                    )
+                )
         return schedule(obligations)
 
     def ics(self, processing_days: int, today: date) -> bytes:
