@@ -15,6 +15,8 @@ This module never imports atheris: the pytest run must work without it.
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 import traceback
 from collections.abc import Callable
@@ -60,6 +62,7 @@ def _scratch(name: str, data: bytes) -> Path:
     global _SCRATCH  # noqa: PLW0603 - one scratch directory per process, made lazily
     if _SCRATCH is None:
         _SCRATCH = Path(tempfile.mkdtemp(prefix="cocflow-fuzz-"))
+        atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
     path = _SCRATCH / name
     path.write_bytes(data)
     return path
@@ -97,14 +100,16 @@ def case_json(data: bytes) -> None:
 
 def roster(data: bytes) -> None:
     """A batch roster CSV, read as ``screen-batch`` reads it (before screening)."""
-    # _read_roster: UTF-8 (BOM allowed) -> csv.DictReader with stripped header names.
+    # As screen_roster_file: _read_roster (UTF-8 with BOM -> CSV -> header and rows), then
+    # parse_roster. Whatever _read_roster returns after the header and the rows (the rows it
+    # could not split into the header's columns) is passed on, as screen_roster_file does.
     try:
-        header, rows = batch._read_roster(_scratch("roster.csv", data))
-        cases, errors, count = batch.parse_roster(rows, header)
+        header, rows, *more = batch._read_roster(_scratch("roster.csv", data))
+        cases, errors, count = batch.parse_roster(rows, header, *more)
     except ALLOWED:
         return
-    if count != len(rows):
-        raise Finding(f"parse_roster counted {count} rows of {len(rows)}")
+    if count != len(rows) + sum(len(m) for m in more):
+        raise Finding(f"parse_roster counted {count} rows of {len(rows)} (+ {more!r})")
     for row_error in errors:
         if not isinstance(row_error.problem, Problem) or row_error.line < 2:
             raise Finding(f"bad row error {row_error!r}")
