@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/screen_bench.py
 	$(BIN)/python bench/vault_bench.py
 	$(BIN)/python bench/trips_bench.py
+
+# Coverage-guided fuzzing of the parsers (fuzz/README.md); the CI-sized run is part of 'make test'.
+FUZZ_RUNS ?= 100000
+fuzz: $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt atheris
+	for target in case_yaml case_json roster trips_csv trips_ics rules; do \
+		$(BIN)/python fuzz/run.py $$target -runs=$(FUZZ_RUNS) || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

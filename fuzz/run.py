@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-import atheris
+import atheris  # type: ignore[import-untyped]
 
 HERE = Path(__file__).resolve().parent
 MAX_SLOW = 5  # slow inputs kept per --collect run (they rarely share a signature)

@@ -49,18 +49,12 @@ def _load_targets() -> ModuleType:
 targets = _load_targets()
 NAMES = sorted(targets.TARGETS)
 
-# Known crashes whose fix has not landed: reproducer stem -> what goes wrong. Remove an entry when
-# its fix lands (its test then XPASSes, which fails under strict=True).
-OPEN: dict[str, str] = {
-    "case_json-surrogate-date": "UnicodeEncodeError from pydantic in parse_case: a lone "
-    "surrogate (JSON \\ud800) in a date is echoed in the validator's error message",
-    "case_json-surrogate-country": "UnicodeEncodeError from pydantic in parse_case: a lone "
-    "surrogate in a country is echoed in normalize_country's error message",
-    "case_yaml-timestamp-with-time": "TypeError in isodate.check_plausible: YAML's explicit "
-    "!!timestamp tag gives a datetime, compared with a date bound (pydantic lets TypeError out)",
-    "rules-timestamp-with-time": "TypeError in isodate.check_plausible: the same in a rules "
-    "file (any IsoDate field)",
-}
+# Known crashes whose fix has not landed: reproducer stem -> what goes wrong, for example
+#     "roster-short-row": "AttributeError in batch._engagement: a short row gets None",
+# Its test is then xfail(strict=True); remove the entry when the fix lands (the test XPASSes,
+# which fails under strict=True), and the reproducer becomes a regression test. Every
+# reproducer in fuzz/crashes/ was found by this harness and is fixed today.
+OPEN: dict[str, str] = {}
 
 # Mutated inputs per target, sized so that the whole file runs in well under 20 seconds.
 MUTATIONS = {
@@ -533,12 +527,9 @@ NASTIES: dict[str, Callable[[], dict[str, bytes]]] = {
     "trips_ics": _trips_ics_nasties,
     "rules": _rules_nasties,
 }
-# Hand-made inputs that hit a known open crash: "target/nasty" -> the OPEN reproducer it hits.
-NASTY_OPEN: dict[str, str] = {
-    "case_json/lone-surrogate": "case_json-surrogate-country",
-    "case_yaml/date-timestamp-tag": "case_yaml-timestamp-with-time",
-    "rules/timestamp-with-time": "rules-timestamp-with-time",
-}
+# Hand-made inputs that hit a known open crash: "target/nasty" -> the OPEN reproducer it hits,
+# for example "roster/short-row": "roster-short-row".
+NASTY_OPEN: dict[str, str] = {}
 
 
 def _nasty_params() -> list[object]:
