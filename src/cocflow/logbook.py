@@ -123,7 +123,7 @@ class Logbook:
         if path.suffix.lower() == ".ics":
             trips, event_problems = parse_trips_ics(data)
             problems = [
-                Problem(f"{where}.{p.path}", p.code, p.message, p.fix)
+                Problem(f"{where}.{p.path}" if p.path else where, p.code, p.message, p.fix)
                 for where, p in event_problems
             ]
         elif path.suffix.lower() == ".csv":
@@ -143,7 +143,9 @@ class Logbook:
                 ) from None
             trips, line_problems = parse_trips_csv(text)
             problems = [
-                Problem(f"line {line}: {p.path}", p.code, p.message, p.fix)
+                Problem(
+                    f"line {line}: {p.path}" if p.path else f"line {line}", p.code, p.message, p.fix
+                )
                 for line, p in line_problems
             ]
         else:

@@ -280,8 +280,14 @@ def parse_trips_ics(data: bytes) -> tuple[list[Trip], list[tuple[str, Problem]]]
 
     try:
         calendar = Calendar.from_ical(data)
-    except Exception as exc:  # the library's many ways of refusing a broken file
-        message = f"the file is not an iCalendar file ({exc})."
+    except ValueError as exc:  # the library's own words on a broken line are useful
+        message = f"the file is not an iCalendar file ({clip(str(exc), 160)})."
+        return [], [("calendar", Problem("", "BAD_CALENDAR", message, "export it as .ics."))]
+    except Exception:  # a parameter or time zone the library trips over
+        message = (
+            "the file is not an iCalendar file this tool can read "
+            "(a broken parameter or time zone)."
+        )
         return [], [("calendar", Problem("", "BAD_CALENDAR", message, "export it as .ics."))]
     if not isinstance(calendar, Calendar):  # e.g. a lone VEVENT
         message = f"the file holds a {calendar.name}, not a VCALENDAR."
