@@ -212,3 +212,17 @@ def test_screen_two_german_postings_keeps_the_first_in_us_coverage() -> None:
     assert (first["coverage"], first["certificate"]) == ("us", "us")
     assert second["coverage"] == "foreign"
     assert any(r["code"] == "REPEATED_POSTING_MEASURED" for r in second["reasons"])
+
+
+def test_the_screening_answer_gives_the_file_by_date() -> None:
+    # Contract: file_by for a go (processing-time assumption said in the text), null otherwise.
+    japan = str(ROOT / "examples" / "japan-employee-3-years.yaml")
+    result = runner.invoke(app, ["screen", japan, "--as-of", "2026-12-02", "--format", "json"])
+    decision = json.loads(result.stdout)
+    assert decision["outcome"] == "go" and decision["file_by"] == "2027-01-17"
+    assert any("SSA publishes no processing time" in a for a in decision["next_actions"])
+    late = runner.invoke(app, ["screen", japan, "--as-of", "2027-02-01"])
+    assert late.stdout.splitlines()[0].endswith("the file-by date 2027-01-17 has passed.")
+    nomad = str(ROOT / "examples" / "portugal-digital-nomad.yaml")
+    result = runner.invoke(app, ["screen", nomad, "--as-of", "2026-12-02", "--format", "json"])
+    assert json.loads(result.stdout)["file_by"] is None

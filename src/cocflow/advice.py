@@ -39,6 +39,8 @@ def _go(decision: Decision, case: Case, rules: RuleBook, today_after_start: bool
         f"{who} a U.S. certificate of coverage from SSA for the work in {name} "
         f"({_when(foreign)}) {timing}."
     )
+    if decision.timing_note:
+        actions.append(decision.timing_note)
     if case.kind == "employee":
         actions.append(
             "Employees cannot use SSA's online certificate service themselves: the "

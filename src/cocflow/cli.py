@@ -162,8 +162,9 @@ def screen(
     day = _as_of(as_of)
 
     def run() -> Any:
-        rules = services.rules_for(Settings.from_env())
-        return services.screen_file(case, day, rules)
+        settings = Settings.from_env()
+        rules = services.rules_for(settings)
+        return services.screen_file(case, day, rules, settings.processing_days)
 
     decision = _run(run)
     if format is Format.json:

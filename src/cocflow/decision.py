@@ -95,6 +95,8 @@ class Decision:
     missing_facts: tuple[str, ...]
     rules_version: str
     go_if: tuple[str, ...] = ()
+    file_by: date | None = None  # for a go: when the request should reach SSA (an assumption)
+    timing_note: str | None = None
 
     @property
     def request_now(self) -> bool:
@@ -118,5 +120,6 @@ class Decision:
             "next_actions": list(self.next_actions),
             "missing_facts": list(self.missing_facts),
             "go_if": list(self.go_if),
+            "file_by": self.file_by.isoformat() if self.file_by else None,
             "rules_version": self.rules_version,
         }

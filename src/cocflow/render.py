@@ -33,6 +33,13 @@ def _headline(d: Decision) -> tuple[str, str, str]:
         gist = "part of this work keeps U.S. coverage, the rest has no U.S. certificate path."
     if d.outcome == "not_needed" and any(s.agreement for s in d.segments):
         gist = "the work keeps U.S. coverage and no certificate is needed for it."
+    if d.outcome == "go" and d.file_by is not None:
+        passed = d.file_by < d.as_of
+        gist = (
+            f"request a U.S. certificate of coverage now: the file-by date {d.file_by} has passed."
+            if passed
+            else f"request a U.S. certificate of coverage now, by {d.file_by}."
+        )
     return label, colour, gist
 
 

@@ -44,11 +44,13 @@ def check_statements(statements: dict[str, bool], rules: RuleBook, source: str) 
         )
 
 
-def screen_file(path: Path, as_of: date, rules: RuleBook) -> Decision:
+def screen_file(
+    path: Path, as_of: date, rules: RuleBook, processing_days: int | None = None
+) -> Decision:
     """Read the case file at ``path`` and screen it as on ``as_of``."""
     case_file = load_case(path)
     check_statements(case_file.worker.statements, rules, str(path))
-    return screen(case_file.to_case(), rules, as_of)
+    return screen(case_file.to_case(), rules, as_of, processing_days=processing_days)
 
 
 def find_agreement(rules: RuleBook, code: str) -> Agreement:
