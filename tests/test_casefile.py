@@ -177,3 +177,25 @@ def test_yaml_merge_keys_may_be_overridden(tmp_path: Path) -> None:
         "2027-03-31}\n  - {<<: *stay, start: 2027-06-01, end: 2027-08-31}\n"
     )
     assert load_case(target).to_case().engagements[1].start.month == 6
+
+
+def test_label_and_client_ref_name_the_case_and_never_decide(tmp_path: Path) -> None:
+    # Contract (December 2026): label and client_ref are optional and never change a decision.
+    from typer.testing import CliRunner
+
+    from cocflow.cli import app
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "portugal-digital-nomad.yaml"
+    labelled = tmp_path / "labelled.yaml"
+    names = "cocflow_case: 1\nlabel: Dana Whitfield, Lisbon 2027\nclient_ref: C-0042"
+    labelled.write_text(example.read_text().replace("cocflow_case: 1", names, 1))
+    plain, named = (
+        CliRunner().invoke(app, ["screen", str(p), "--as-of", "2026-12-02", "--format", "json"])
+        for p in (example, labelled)
+    )
+    assert named.exit_code == 0, named.stderr
+    assert json.loads(plain.stdout) == json.loads(named.stdout)
+    env = {"COCFLOW_HOME": str(tmp_path / "home")}
+    CliRunner().invoke(app, ["case", "new", str(labelled)], env=env)
+    listing = CliRunner().invoke(app, ["case", "list"], env=env).stdout
+    assert "Dana Whitfield, Lisbon 2027 [C-0042]" in listing

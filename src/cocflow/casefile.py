@@ -157,6 +157,8 @@ class CaseFile(_Model):
     """A whole case file as written by the person."""
 
     cocflow_case: Annotated[Literal[1], BeforeValidator(_format_version)]
+    label: Annotated[Text, Field(max_length=200)] | None = None  # how people name the case
+    client_ref: Annotated[Text, Field(max_length=100)] | None = None  # the advisor's reference
     worker: Worker
     employer: Employer | None = None
     engagements: tuple[EngagementRow, ...] = Field(min_length=1)

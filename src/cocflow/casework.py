@@ -74,9 +74,13 @@ def _join(facts: dict[str, Any], secret: dict[str, Any]) -> dict[str, Any]:
 
 
 def _title(case: CaseFile) -> str:
+    """How lists, reminders and calendars name the case: its label when it has one."""
+    reference = f" [{case.client_ref}]" if case.client_ref else ""
+    if case.label:
+        return f"{case.label}{reference}"
     places = ", ".join(f"{e.country} {e.start}..{e.end or 'open'}" for e in case.engagements)
     name = case.person.full_legal_name if case.person and case.person.full_legal_name else ""
-    return f"{name + ': ' if name else ''}{case.worker.kind}, {places}"
+    return f"{name + ': ' if name else ''}{case.worker.kind}, {places}{reference}"
 
 
 def _screened(
