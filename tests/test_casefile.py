@@ -199,3 +199,26 @@ def test_label_and_client_ref_name_the_case_and_never_decide(tmp_path: Path) -> 
     CliRunner().invoke(app, ["case", "new", str(labelled)], env=env)
     listing = CliRunner().invoke(app, ["case", "list"], env=env).stdout
     assert "Dana Whitfield, Lisbon 2027 [C-0042]" in listing
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("worker: {kind: self_employd, residence: [{country: US, from: 2020-01-01}]}",
+         "did you mean self_employed?"),
+        ("worker: {kind: self_employed, residense: [{country: US, from: 2020-01-01}]}",
+         "did you mean residence?"),
+        ("worker: {kind: self_employed, residence: [{country: Portugl, from: 2020-01-01}]}",
+         "did you mean Portugal?"),
+        ("worker: [unclosed", "line 3, column 1"),
+    ],
+)  # fmt: skip
+def test_mistakes_get_a_suggestion_or_a_place(tmp_path: Path, text: str, wanted: str) -> None:
+    from cocflow.casefile import load_case
+    from cocflow.errors import InputError
+
+    case = tmp_path / "case.yaml"
+    case.write_text(f"cocflow_case: 1\n{text}\nengagements: [{{country: PT, start: 2027-01-01}}]\n")
+    with pytest.raises(InputError) as caught:
+        load_case(case)
+    assert wanted in str(caught.value)

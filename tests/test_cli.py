@@ -80,7 +80,7 @@ def test_screen_text_puts_the_outcome_first() -> None:
         (
             "cocflow_case: 1\nworker: {kind: self_employed, residence: [{country: US, from: "
             "2020-01-01}]}\nengagements: [{country: PT, start: 2027-01-15, ende: 2027-02-01}]\n",
-            "engagements[0].ende: 'ende' is not a known key.",
+            "engagements[0].ende: 'ende' is not a known key (did you mean end?).",
         ),
         (
             "cocflow_case: 1\nworker: {kind: self_employed, residence: [{country: US, from: "

@@ -497,3 +497,16 @@ def test_backup_and_restore_keep_every_proof_file_verifiable(
     with pytest.raises(InputError, match="cannot be read with this store's key"):
         backup.restore(stranger, saved)
     stranger.close()
+
+
+def test_a_unique_prefix_names_a_case(work: Casework) -> None:
+    first, _ = work.new_case(COMPLETE, TODAY)
+    assert work.resolve(first) == first
+    assert work.resolve(first[:6]) == first
+    second, _ = work.new_case(COMPLETE, TODAY)
+    common = next(i for i in range(len(first)) if first[i] != second[i])
+    if common:
+        with pytest.raises(InputError, match="starts 2 case ids"):
+            work.resolve(first[:common])
+    with pytest.raises(InputError, match="there is no case"):
+        work.resolve("zzzz-no-such-case")

@@ -6,6 +6,9 @@ fix it, all at once, so a person can correct a file in one pass.
 
 from __future__ import annotations
 
+import difflib
+import json
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -234,6 +237,12 @@ def _path(loc: Sequence[int | str]) -> str:
     return out
 
 
+def _suggest(given: str, choices: Sequence[str]) -> str:
+    """ " (did you mean kind?)" for a near miss among ``choices``, or nothing."""
+    close = difflib.get_close_matches(given[:60], list(choices), n=1, cutoff=0.7)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 def _allowed_keys(model: type[BaseModel]) -> str:
     return ", ".join(f.alias or name for name, f in model.model_fields.items())
 
@@ -293,20 +302,25 @@ def _problem(err: Mapping[str, Any]) -> Problem:
     if kind == "extra_forbidden":
         parent = _model_at(loc[:-1])
         allowed = f" Allowed here: {_allowed_keys(parent)}." if parent else ""
+        keys = _allowed_keys(parent).split(", ") if parent else []
         return Problem(
             path,
             "UNKNOWN_KEY",
-            f"'{loc[-1]}' is not a known key.",
+            f"'{loc[-1]}' is not a known key{_suggest(str(loc[-1]), keys)}.",
             f"remove it or correct its spelling.{allowed}",
         )
     if kind == "missing":
         return Problem(path, "REQUIRED", "this field is required.", "add it to the case file.")
     if kind == "literal_error":
-        expected = err.get("ctx", {}).get("expected", "")
+        expected = str(err.get("ctx", {}).get("expected", ""))
+        given = err.get("input")
+        shown = repr(given) if isinstance(given, str | int | float | bool) else "this value"
+        choices = re.findall(r"'([^']*)'", expected)
+        hint = _suggest(given, choices) if isinstance(given, str) else ""
         return Problem(
             path,
             "NOT_ALLOWED",
-            f"{err.get('input')!r} is not allowed here.",
+            f"{shown} is not allowed here{hint}.",
             f"use one of {expected}.",
         )
     if "outside the dates" in msg:
@@ -375,6 +389,25 @@ def parse_case(data: Any, source: str | None = None) -> CaseFile:
         raise InputError(problems, source) from None
 
 
+def _syntax_detail(exc: Exception) -> str:
+    """Where a YAML or JSON file breaks, in words: line and column first."""
+    problem_mark = getattr(exc, "problem_mark", None)
+    if problem_mark is not None:  # PyYAML's MarkedYAMLError
+        what = (getattr(exc, "problem", None) or "unexpected text").replace(
+            "<stream end>", "the end of the file"
+        )
+        where = f"line {problem_mark.line + 1}, column {problem_mark.column + 1}: {what}"
+        context, mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and mark is not None:
+            where += f" ({context}, which starts on line {mark.line + 1})"
+        return where
+    if isinstance(exc, json.JSONDecodeError):
+        return f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    if isinstance(exc, RecursionError):
+        return "the document is nested too deeply"
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
 def load_case(path: Path) -> CaseFile:
     """Read and validate a case file (``.yaml``, ``.yml`` or ``.json``)."""
     name = str(path)
@@ -420,7 +453,7 @@ def load_case(path: Path) -> CaseFile:
             name,
         ) from None
     except Exception as exc:  # JSON or YAML syntax, or a document nested too deeply
-        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        detail = _syntax_detail(exc)
         raise InputError(
             [
                 Problem(

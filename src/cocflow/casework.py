@@ -29,7 +29,7 @@ from cocflow.screening import screen
 from cocflow.settings import Settings
 from cocflow.ssn import mask
 from cocflow.store.db import database_exists, open_engine, sqlite_url
-from cocflow.store.repo import CaseSummary, Store
+from cocflow.store.repo import CaseSummary, Store, unknown_case
 from cocflow.vault import StoredFile, Vault
 
 __all__ = ["KINDS", "Casework", "Checkpoint", "open_casework"]
@@ -228,6 +228,27 @@ class Casework:
             event_payload=_screened(decision, self.store.keys, facts, secret),
         )
         return case_id, decision
+
+    def resolve(self, given: str) -> str:
+        """The full case id for ``given``: the id itself, or a prefix only one case has."""
+        ids = [c.id for c in self.store.list_cases()]
+        if given in ids:
+            return given
+        matches = [i for i in ids if given and i.startswith(given.strip().lower())]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise InputError(
+                [
+                    Problem(
+                        "CASE_ID",
+                        "AMBIGUOUS_CASE",
+                        f"'{given}' starts {len(matches)} case ids ({', '.join(matches[:5])}).",
+                        "type more of the id.",
+                    )
+                ]
+            )
+        raise unknown_case(given)
 
     def same_person(self, case_id: str) -> list[str]:
         """Other cases of the person with the same SSN (found by the keyed index)."""

@@ -283,6 +283,7 @@ def request(
     settings = _run(Settings.from_env)
     work = _casework(ctx) if case_id else None
     if work is not None and case_id is not None:
+        case_id = _run(lambda: work.resolve(case_id))
         _run(lambda: work.check_same_case(case_id, case))
 
     def run() -> Any:
@@ -483,6 +484,7 @@ def case_show(
 ) -> None:
     """Show a stored case (SSN masked, date of birth hidden)."""
     work = _casework(ctx)
+    case_id = _run(lambda: work.resolve(case_id))
     shown = _run(lambda: work.show(case_id))
     if format is Format.json:
         _dump(shown)
@@ -508,6 +510,7 @@ def case_update(
     """Replace a case's facts, record what changed, and screen it again."""
     day = _as_of(as_of)
     work = _casework(ctx)
+    case_id = _run(lambda: work.resolve(case_id))
     changed, decision = _run(lambda: work.update_case(case_id, case_file, day))
     if format is Format.json:
         _dump({"id": case_id, "changed": changed, "outcome": decision.outcome})
@@ -555,6 +558,7 @@ def proof_add(
         if value is not None:
             _date_option(label, value)
     work = _casework(ctx)
+    case_id = _run(lambda: work.resolve(case_id))
     details = {
         "channel": channel,
         "date": on,
@@ -587,6 +591,7 @@ def proof_list(
 ) -> None:
     """List a case's proof file entries."""
     work = _casework(ctx)
+    case_id = _run(lambda: work.resolve(case_id))
     entries = _run(lambda: work.entries(case_id))
     if format is Format.json:
         _dump([e.as_dict() for e in entries])
@@ -601,6 +606,7 @@ def proof_verify(
 ) -> None:
     """Check the chain and every stored file; exit 1 naming the first bad entry."""
     work = _casework(ctx)
+    case_id = _run(lambda: work.resolve(case_id))
     broken = _run(lambda: work.verify(case_id))
     if broken:
         seq, why = broken
@@ -619,6 +625,7 @@ def proof_export(
 ) -> None:
     """Write the proof bundle: SHA256SUMS, manifest, chain, files and a readable timeline."""
     work = _casework(ctx)
+    case_id = _run(lambda: work.resolve(case_id))
     path = _run(lambda: work.export(case_id, out))
     typer.echo(f"Wrote {path}; check it with: unzip, then sha256sum -c SHA256SUMS.")
 
@@ -667,6 +674,7 @@ def status(
     """The four checkpoints, in order, and whether you may rely on the exemption."""
     day = _as_of(as_of)
     work = _casework(ctx)
+    case_id = _run(lambda: work.resolve(case_id))
     points = _run(lambda: work.checkpoints(case_id, day))
     guidance = _run(lambda: work.guidance(case_id))
     rely = all(p.done for p in points)
@@ -883,6 +891,7 @@ def watch(
     day = _as_of(as_of)
     book = _logbook(ctx)
     if case_id:
+        case_id = _run(lambda: book.work.resolve(case_id))
         outcome: list[Any] = [_run(partial(book.watch, case_id, day, letters))]
     else:
         outcome = _run(partial(book.watch_all, [c.id for c in _run(book.work.cases)], day, letters))

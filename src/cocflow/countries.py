@@ -58,11 +58,27 @@ def normalize_country(value: object) -> str:
     try:
         code: str = pycountry.countries.lookup(text).alpha_2
     except LookupError:
-        hint = " (the United Kingdom is GB)" if upper == "UK" else ""
+        hint = " (the United Kingdom is GB)" if upper == "UK" else _did_you_mean(text)
         raise ValueError(
             f"'{text}' is not an ISO 3166-1 country code or English country name{hint}"
         ) from None
     return code
+
+
+def _did_you_mean(text: str) -> str:
+    """A close country name for a misspelt one (" (did you mean Portugal?)"), or nothing."""
+    import difflib
+
+    import pycountry
+
+    names = {c.name.lower(): c.name for c in pycountry.countries}
+    names |= {
+        c.common_name.lower(): c.common_name
+        for c in pycountry.countries
+        if getattr(c, "common_name", None)
+    }
+    close = difflib.get_close_matches(text.lower()[:60], list(names), n=1, cutoff=0.75)
+    return f" (did you mean {names[close[0]]}?)" if close else ""
 
 
 def is_subdivision(country: str, region: str) -> bool:

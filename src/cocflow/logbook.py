@@ -78,10 +78,9 @@ class Logbook:
         self.work = work
 
     def resolve(self, case_id: str | None) -> str:
-        """The case meant: the one given, or the only case stored."""
+        """The case meant: the one given (a unique prefix will do), or the only case stored."""
         if case_id:
-            self.work.store.get_case(case_id)
-            return case_id
+            return self.work.resolve(case_id)
         cases = self.work.cases()
         if len(cases) == 1:
             return cases[0].id
