@@ -178,6 +178,78 @@ def screen(
     _print(decision_text(decision, markup=sys.stdout.isatty(), width=width))
 
 
+class WorkerKindOpt(StrEnum):
+    self_employed = "self_employed"
+    employee = "employee"
+
+
+@app.command()
+def new(
+    case_file: Annotated[Path, typer.Argument(help="The case file to write (.yaml).")] = Path(
+        "case.yaml"
+    ),
+    template: Annotated[
+        WorkerKindOpt | None,
+        typer.Option("--template", help="Write a commented template for this kind instead."),
+    ] = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Answer a few questions in plain words and get a case file (and its first answer).
+
+    Example: cocflow new lisbon.yaml   (or: cocflow new lisbon.yaml --template employee)
+    """
+    from cocflow import interview
+    from cocflow.atomic import atomic_write
+
+    if case_file.exists():
+        _fail_input(
+            InputError(
+                [
+                    Problem(
+                        str(case_file),
+                        "FILE_EXISTS",
+                        "the file exists already; nothing was written.",
+                        "name a new file, or edit that one and run 'cocflow screen' on it.",
+                    )
+                ]
+            )
+        )
+    if template is not None:
+        _run(lambda: atomic_write(case_file, interview.template(template.value).encode(), 0o600))
+        typer.echo(f"Wrote a template to {case_file}. Fill it in, then: cocflow screen {case_file}")
+        return
+    answers: dict[str, Any] = {}
+    for question in interview.QUESTIONS:
+        if not question.when(answers):
+            continue
+        typer.echo("\n" + interview.describe(question), err=True)
+        while True:
+            text = typer.prompt("Your answer", default="", show_default=False, err=True)
+            try:
+                answers[question.id] = interview.parse_answer(question, text)
+                break
+            except ValueError as exc:
+                typer.echo(f"  {clip(str(exc))}. Try again.", err=True)
+    import yaml
+
+    data = interview.answers_to_case(answers)
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    _run(lambda: atomic_write(case_file, text.encode(), 0o600))
+    typer.echo(f"\nWrote {case_file}.")
+    from cocflow import services
+    from cocflow.settings import Settings
+
+    settings = _run(Settings.from_env)
+    decision = _run(
+        lambda: services.screen_file(
+            case_file, _as_of(as_of), services.rules_for(settings), settings.processing_days
+        )
+    )
+    from cocflow.render import HEADLINES
+
+    typer.echo(f"Answer: {HEADLINES[decision.outcome][0]}. Next: cocflow screen {case_file}")
+
+
 @app.command("screen-batch")
 def screen_batch(
     roster: Annotated[Path, typer.Argument(help="The roster CSV (see docs/batch.md).")],
