@@ -22,10 +22,18 @@ def rules() -> RuleBook:
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh COCFLOW_HOME (local SQLite store, key file) with no outside settings."""
-    monkeypatch.setenv("COCFLOW_HOME", str(tmp_path / "home"))
+    home = tmp_path / "home"
+    monkeypatch.setenv("COCFLOW_HOME", str(home))
     for name in ("COCFLOW_DATABASE_URL", "COCFLOW_KEY", "COCFLOW_RULES_DIR"):
         monkeypatch.delenv(name, raising=False)
-    return tmp_path / "home"
+    # A key made beforehand, as after a first run (the first-run notice has its own test).
+    from cocflow.crypto import new_key_text
+
+    home.mkdir(mode=0o700)
+    key = home / "key"
+    key.write_text(new_key_text() + "\n")
+    key.chmod(0o600)
+    return home
 
 
 def cli(*args: str, code: int = 0) -> str:

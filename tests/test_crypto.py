@@ -279,3 +279,37 @@ def test_first_runs_at_once_agree_on_one_key(tmp_path: Path) -> None:
 class _NoWait:
     def wait(self) -> None:
         return None
+
+
+def test_a_key_backup_restores_the_key_and_nothing_else(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cocflow.cli import app
+
+    runner = CliRunner()
+    env = {"COCFLOW_HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    example = Path(__file__).parent.parent / "examples" / "filing-complete.yaml"
+    made = runner.invoke(app, ["case", "new", str(example)], env=env)
+    assert "created a new key at" in made.stderr and "key backup" in made.stderr
+    again = runner.invoke(app, ["case", "list"], env=env)
+    assert "created a new key" not in again.stderr
+    backup = tmp_path / "key-backup.json"
+    phrase = "correct horse battery staple\n"
+    done = runner.invoke(app, ["key", "backup", "--out", str(backup)], env=env, input=phrase)
+    assert done.exit_code == 0, done.stderr
+    key_file = next((tmp_path / "home").glob("key"), None) or next((tmp_path / "cfg").rglob("key"))
+    original = key_file.read_text()
+    assert original.strip() not in backup.read_text()
+    short = runner.invoke(
+        app, ["key", "backup", "--out", str(tmp_path / "b2")], env=env, input="short\n"
+    )
+    assert short.exit_code == 2
+    key_file.unlink()
+    wrong = runner.invoke(
+        app, ["key", "restore", str(backup)], env=env, input="wrong phrase here\n"
+    )
+    assert wrong.exit_code == 2 and "passphrase does not open" in wrong.stderr
+    right = runner.invoke(app, ["key", "restore", str(backup)], env=env, input=phrase)
+    assert right.exit_code == 0, right.stderr
+    assert key_file.read_text() == original
+    assert runner.invoke(app, ["case", "list"], env=env).exit_code == 0

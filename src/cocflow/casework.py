@@ -206,6 +206,7 @@ class Checkpoint:
 class Casework:
     def __init__(self, store: Store, vault: Vault, rules: RuleBook) -> None:
         self.store, self.vault, self.rules = store, vault, rules
+        self.created_key: Path | None = None  # set when this opening made a new key file
 
     def close(self) -> None:
         """Release the database connections."""
@@ -741,8 +742,14 @@ def open_casework(settings: Settings, rules: RuleBook) -> Casework:
     """The store (SQLite in COCFLOW_HOME unless COCFLOW_DATABASE_URL), its key and vault."""
     _private_home(settings.home, sqlite=settings.database_url is None)
     engine = open_engine(settings.database_url or sqlite_url(settings.home))
+    created: list[Path] = []
     try:
-        keys = load_keys(settings.key_path, settings.env_key, data_exists=database_exists(engine))
+        keys = load_keys(
+            settings.key_path,
+            settings.env_key,
+            data_exists=database_exists(engine),
+            on_create=created.append,
+        )
         store = Store(engine, keys)
         store.check_key()
     except BaseException:
@@ -753,4 +760,6 @@ def open_casework(settings: Settings, rules: RuleBook) -> Casework:
         max_bytes=settings.max_file_mb * 1024 * 1024,
         key=keys.data_key,
     )
-    return Casework(store, vault, rules)
+    work = Casework(store, vault, rules)
+    work.created_key = created[0] if created else None
+    return work

@@ -460,6 +460,13 @@ def _casework(ctx: typer.Context) -> Any:
 
     work = _run(run)
     ctx.call_on_close(work.close)
+    if work.created_key is not None:
+        typer.echo(
+            f"cocflow: created a new key at {work.created_key}. It encrypts every SSN, date of "
+            f"birth and document you store: losing it loses them. Back it up now: "
+            f"cocflow key backup --out FILE",
+            err=True,
+        )
     return work
 
 
@@ -768,6 +775,81 @@ def status(
         for line in guidance:
             typer.echo(f"  - {line}")
     typer.echo(f"Rely on the exemption: {'yes' if rely else 'not yet'}")
+
+
+key_app = typer.Typer(
+    help="Back up and restore the key that encrypts your data.", no_args_is_help=True
+)
+app.add_typer(key_app, name="key")
+
+
+def _passphrase(confirm: bool) -> str:
+    """A passphrase from a hidden prompt, or the first line of standard input."""
+    if sys.stdin.isatty():
+        return str(
+            typer.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+        )
+    return sys.stdin.readline().rstrip("\n")
+
+
+@key_app.command("backup")
+def key_backup(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the key backup.")],
+) -> None:
+    """Write the key, sealed with a passphrase, to a file you keep apart from the data.
+
+    Example: cocflow key backup --out /media/usb/cocflow-key.json
+    """
+    from cocflow.atomic import atomic_write
+    from cocflow.crypto import export_key, read_master
+    from cocflow.settings import Settings
+
+    settings = _run(Settings.from_env)
+    master = _run(lambda: read_master(settings.key_path, settings.env_key))
+    if out.exists():
+        _fail_input(
+            InputError(
+                [Problem("--out", "FILE_EXISTS", f"{out} exists already.", "name a new file.")]
+            )
+        )
+    passphrase = _passphrase(confirm=True)
+    try:
+        sealed = export_key(master, passphrase)
+    except ValueError as exc:
+        _fail_input(
+            InputError([Problem("passphrase", "TOO_SHORT", f"{exc}.", "choose a longer one.")])
+        )
+    _run(lambda: atomic_write(out, sealed, 0o600))
+    typer.echo(
+        f"Wrote the key, sealed with your passphrase, to {out}. Keep both apart from the data."
+    )
+
+
+@key_app.command("restore")
+def key_restore(
+    source: Annotated[Path, typer.Argument(help="A file written by 'cocflow key backup'.")],
+) -> None:
+    """Put a backed-up key in place (the key file), after the passphrase opens it."""
+    from cocflow.crypto import DecryptError, import_key, install_key
+    from cocflow.inputs import read_input_bytes
+    from cocflow.settings import Settings
+
+    settings = _run(Settings.from_env)
+    blob = _run(lambda: read_input_bytes(source, "the key backup", 64 * 1024))
+    passphrase = _passphrase(confirm=False)
+    try:
+        master = import_key(blob, passphrase)
+    except DecryptError as exc:
+        _fail_input(
+            InputError(
+                [Problem("BACKUP", "NOT_OPENED", str(exc), "check the file and the passphrase.")]
+            )
+        )
+    placed = _run(lambda: install_key(settings.key_path, master))
+    where = settings.key_path
+    typer.echo(
+        f"Restored the key to {where}." if placed else f"The key at {where} is this key already."
+    )
 
 
 trips_app = typer.Typer(

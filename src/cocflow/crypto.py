@@ -21,6 +21,7 @@ import json
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,9 +40,13 @@ __all__ = [
     "blind_index",
     "decrypt",
     "encrypt",
+    "export_key",
+    "import_key",
+    "install_key",
     "keyed_digest",
     "load_keys",
     "new_key_text",
+    "read_master",
 ]
 
 KEY_BYTES = 32
@@ -121,7 +126,99 @@ def _decode_key(text: str) -> bytes | None:
     return raw if len(raw) == KEY_BYTES else None
 
 
-def load_keys(key_path: Path, env_key: str | None, *, data_exists: bool) -> Keys:
+def read_master(key_path: Path, env_key: str | None) -> bytes:
+    """The master key itself (for a key backup): from COCFLOW_KEY, else the key file."""
+    if env_key is not None:
+        master = _decode_key(env_key)
+        if master is None:
+            raise KeyProblem(
+                "COCFLOW_KEY is not a key: it must be 44 characters of urlsafe base64.",
+                "set it to the key you use, or unset it to use the key file.",
+            )
+        return master
+    if not os.path.lexists(key_path):
+        raise KeyProblem(
+            f"There is no key file at {key_path} yet.",
+            "store a case first (a key is made then), or restore a key backup.",
+            key_path,
+        )
+    return _read_key_file(key_path)
+
+
+_BACKUP_FORMAT = 1
+_SCRYPT = {"n": 2**15, "r": 8, "p": 1}
+
+
+def _passphrase_key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    return Scrypt(salt=salt, length=KEY_BYTES, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+
+
+def export_key(master: bytes, passphrase: str) -> bytes:
+    """The master key sealed with a passphrase (scrypt, then AES-256-GCM), as JSON text."""
+    if len(passphrase) < 12:
+        raise ValueError("the passphrase needs at least 12 characters")
+    salt, nonce = os.urandom(16), os.urandom(NONCE_BYTES)
+    wrap = _passphrase_key(passphrase, salt, **_SCRYPT)
+    sealed = AESGCM(wrap).encrypt(nonce, master, b"cocflow-key-backup")
+    data = {
+        "cocflow_key_backup": _BACKUP_FORMAT,
+        "kdf": "scrypt",
+        **_SCRYPT,
+        "salt": base64.b64encode(salt).decode(),
+        "nonce": base64.b64encode(nonce).decode(),
+        "sealed": base64.b64encode(sealed).decode(),
+    }
+    return (json.dumps(data, indent=2) + "\n").encode("ascii")
+
+
+def import_key(blob: bytes, passphrase: str) -> bytes:
+    """The master key of a key backup; :class:`DecryptError` for a wrong passphrase or file."""
+    try:
+        data = json.loads(blob)
+        if data.get("cocflow_key_backup") != _BACKUP_FORMAT or data.get("kdf") != "scrypt":
+            raise ValueError("not a key backup")
+        salt, nonce = base64.b64decode(data["salt"]), base64.b64decode(data["nonce"])
+        sealed = base64.b64decode(data["sealed"])
+        n, r, p = int(data["n"]), int(data["r"]), int(data["p"])
+        if not (2**14 <= n <= 2**20 and r <= 16 and p <= 4):
+            raise ValueError("unexpected scrypt parameters")
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise DecryptError("The file is not a cocflow key backup.") from None
+    try:
+        master = AESGCM(_passphrase_key(passphrase, salt, n, r, p)).decrypt(
+            nonce, sealed, b"cocflow-key-backup"
+        )
+    except InvalidTag:
+        raise DecryptError("The passphrase does not open this key backup.") from None
+    if len(master) != KEY_BYTES:
+        raise DecryptError("The file is not a cocflow key backup.")
+    return master
+
+
+def install_key(key_path: Path, master: bytes) -> bool:
+    """Make ``master`` the key file; False when that key is there already. A different key
+    already in place is never replaced (it may be the one the data needs)."""
+    if os.path.lexists(key_path):
+        if _read_key_file(key_path) == master:
+            return False
+        raise KeyProblem(
+            f"A different key is already at {key_path}.",
+            "move it away first if you are sure the stored data does not need it.",
+            key_path,
+        )
+    _create_key_file(key_path, master)
+    return True
+
+
+def load_keys(
+    key_path: Path,
+    env_key: str | None,
+    *,
+    data_exists: bool,
+    on_create: Callable[[Path], None] | None = None,
+) -> Keys:
     """The keys from ``env_key`` (COCFLOW_KEY) if given, else from ``key_path``.
 
     A missing key file is created with a new random key only when ``data_exists`` is False:
@@ -146,7 +243,10 @@ def load_keys(key_path: Path, env_key: str | None, *, data_exists: bool) -> Keys
             "because it could not read them either.",
             key_path,
         )
-    return Keys.from_master(_create_key_file(key_path))
+    keys = Keys.from_master(_create_key_file(key_path))
+    if on_create is not None:
+        on_create(key_path)
+    return keys
 
 
 def _read_key_file(path: Path) -> bytes:
@@ -178,14 +278,14 @@ def _read_key_file(path: Path) -> bytes:
     return master
 
 
-def _create_key_file(path: Path) -> bytes:
+def _create_key_file(path: Path, master: bytes | None = None) -> bytes:
     """Create the key file exclusively; when another process won the race, use its key.
 
     The new key is written and synced under a temporary name, then hard-linked to ``path``,
     which fails if ``path`` exists: exactly one process's key becomes the key file, and every
     other process reads that one back instead of saving its own over it.
     """
-    master = os.urandom(KEY_BYTES)
+    master = os.urandom(KEY_BYTES) if master is None else master
     folder = path.parent
     try:
         if not folder.exists():
