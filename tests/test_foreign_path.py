@@ -176,3 +176,22 @@ def test_a_forged_log_never_lets_anyone_rely_on_the_exemption(home: Path, tmp_pa
     status = json.loads(cli("status", case_id, "--as-of", "2027-04-01", "--format", "json"))
     assert not status["rely"]
     assert all("does not verify" in c["evidence"] for c in status["checkpoints"])
+
+
+def test_proof_records_are_strict_and_read_as_sentences(home: Path, tmp_path: Path) -> None:
+    case_id = _store(tmp_path, POSTED_TOO_LONG)
+    sent = tmp_path / "sent.pdf"
+    sent.write_bytes(b"%PDF-1.4 sent")
+    assert "Missing option '--kind'" in cli("proof", "add", case_id[:6], str(sent), code=2)
+    online = ["proof", "add", case_id, str(sent), "--kind", "submission", "--channel", "Online"]
+    assert "control number" in cli(*online, code=2)
+    cli(*online, "--control-number", "A1B2C3", "--date", "2026-12-02")
+    cli("proof", "add", case_id, str(sent), "--kind", "delivery", "--to", "payroll",
+        "--channel", "E-Mail")  # fmt: skip
+    assert "is not a channel" in cli(
+        "proof", "add", case_id, str(sent), "--kind", "other", "--channel", "pigeon", code=2
+    )
+    listing = cli("proof", "list", case_id)
+    assert "Screened: no_go as of 2026-12-02" in listing
+    assert "Request submitted by online on 2026-12-02, control number A1B2C3." in listing
+    assert "Certificate delivered to payroll by email" in listing

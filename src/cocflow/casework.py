@@ -126,6 +126,38 @@ def _changed(before: Any, after: Any, path: str = "") -> list[str]:
     return [] if before == after else [path or "(case)"]
 
 
+CHANNELS = {
+    "online": "online",
+    "web": "online",
+    "mail": "mail",
+    "post": "mail",
+    "letter": "mail",
+    "fax": "fax",
+    "email": "email",
+    "e-mail": "email",
+    "e mail": "email",
+    "hand": "hand",
+    "in person": "hand",
+}
+
+
+def _channel(given: str) -> str:
+    """One spelling per channel ("E-Mail", "e-mail" and "email" are one)."""
+    key = " ".join(given.strip().lower().replace("_", " ").split())
+    if key in CHANNELS:
+        return CHANNELS[key]
+    raise InputError(
+        [
+            Problem(
+                "--channel",
+                "BAD_CHANNEL",
+                f"'{given}' is not a channel.",
+                f"use one of {', '.join(sorted(set(CHANNELS.values())))}.",
+            )
+        ]
+    )
+
+
 def _certificate_details(details: dict[str, Any]) -> dict[str, Any]:
     """A certificate's country and period are what the checkpoints and the watcher compare."""
     from cocflow.countries import normalize_country
@@ -343,6 +375,23 @@ class Casework:
                 ]
             )
         payload = {k: v for k, v in details.items() if v is not None}
+        if "channel" in payload:
+            payload["channel"] = _channel(str(payload["channel"]))
+        if (
+            kind == "submission"
+            and payload.get("channel") == "online"
+            and not payload.get("control_number")
+        ):
+            raise InputError(
+                [
+                    Problem(
+                        "--control-number",
+                        "CONTROL_NUMBER_REQUIRED",
+                        "an online request has a control number, and SSA asks for it.",
+                        "copy it from the confirmation page or e-mail (--control-number).",
+                    )
+                ]
+            )
         if kind == "certificate":
             payload.update(_certificate_details(payload))
         stored: StoredFile | None = None

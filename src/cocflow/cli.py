@@ -614,9 +614,12 @@ class KindOpt(StrEnum):
 def proof_add(
     ctx: typer.Context,
     case_id: Annotated[str, typer.Argument(help="The case id.")],
+    kind: Annotated[
+        KindOpt,
+        typer.Option("--kind", help="What the record is (required: a record's kind is permanent)."),
+    ],
     file: Annotated[Path | None, typer.Argument(help="PDF, PNG, JPEG, EML or TXT.")] = None,
-    kind: Annotated[KindOpt, typer.Option("--kind", help="What the record is.")] = KindOpt.other,
-    channel: Annotated[str | None, typer.Option(help="online, mail, fax, e-mail, hand...")] = None,
+    channel: Annotated[str | None, typer.Option(help="online, mail, fax, email or hand.")] = None,
     on: Annotated[str | None, typer.Option("--date", help="When it happened (YYYY-MM-DD).")] = None,
     control_number: Annotated[str | None, typer.Option(help="Online request's number.")] = None,
     tracking: Annotated[str | None, typer.Option(help="Mail tracking or fax confirmation.")] = None,
@@ -628,7 +631,11 @@ def proof_add(
     country: Annotated[str | None, typer.Option(help="Certificate country (ISO code).")] = None,
     note: Annotated[str | None, typer.Option(help="A short note.")] = None,
 ) -> None:
-    """Add a record (and its file) to a case's proof file."""
+    """Add a record (and its file) to a case's proof file.
+
+    Example: cocflow proof add 1ab6 confirmation.pdf --kind submission --channel online
+    --control-number A1B2C3 --date 2026-12-02
+    """
     for label, value in (
         ("--date", on),
         ("--period-start", period_start),
@@ -675,8 +682,10 @@ def proof_list(
     if format is Format.json:
         _dump([e.as_dict() for e in entries])
         return
+    from cocflow.render import entry_sentence
+
     for e in entries:
-        typer.echo(f"{e.seq:>3}  {e.at[:19]}  {e.kind:<22} {e.payload}")
+        typer.echo(f"{e.seq:>3}. {e.at[:10]}  {entry_sentence(e.kind, json.loads(e.payload))}")
 
 
 @proof_app.command("verify")
