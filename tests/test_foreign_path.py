@@ -195,3 +195,15 @@ def test_proof_records_are_strict_and_read_as_sentences(home: Path, tmp_path: Pa
     assert "Screened: no_go as of 2026-12-02" in listing
     assert "Request submitted by online on 2026-12-02, control number A1B2C3." in listing
     assert "Certificate delivered to payroll by email" in listing
+
+
+def test_reminders_name_the_case_mark_overdue_and_follow_the_foreign_path(
+    home: Path, tmp_path: Path
+) -> None:
+    labelled = POSTED_TOO_LONG.replace("cocflow_case: 1", "cocflow_case: 1\nlabel: Sam, Munich")
+    _store(tmp_path, labelled)
+    listing = cli("reminders", "--as-of", "2027-04-01")
+    line = next(x for x in listing.splitlines() if "Germany's certificate of coverage" in x)
+    assert line.startswith("2027-03-01  OVERDUE Get Germany's certificate of coverage: Sam, Munich")
+    due = json.loads(cli("reminders", "--as-of", "2027-01-01", "--format", "json"))
+    assert [r["overdue"] for r in due if r["kind"] == "foreign_certificate"] == [False]

@@ -177,4 +177,4 @@ def test_one_damaged_case_does_not_hide_the_others_reminders(
 
     monkeypatch.setattr(Logbook, "obligations", damaged)
     listing = cli("reminders")
-    assert f"Check case {bad}" in listing and good in listing
+    assert f"Check case {bad}" in listing and good[:8] in listing

@@ -502,7 +502,7 @@ class Casework:
                 return last.seq, "the stored case facts are not the ones this entry recorded"
         return None
 
-    def _foreign_plan(self, decision: dict[str, Any]) -> ForeignPlan | None:
+    def foreign_plan_of(self, decision: dict[str, Any]) -> ForeignPlan | None:
         def issuer(country: str) -> str | None:
             for agreement in self.rules.for_country(country):
                 if agreement.foreign_certificate_issuer is not None:
@@ -514,7 +514,7 @@ class Casework:
     def guidance(self, case_id: str) -> list[str]:
         """Who receives or asks for the certificate, per work country, from the rules."""
         summary = self.store.get_case(case_id)
-        plan = self._foreign_plan(summary.decision)
+        plan = self.foreign_plan_of(summary.decision)
         if plan is not None:
             lines = [f"Get {plan.document} from {plan.from_whom.rstrip('.')}."]
             if plan.yearly_step:
@@ -565,7 +565,7 @@ class Casework:
         ends = [e.get("end") for e in foreign]
         work_end = None if not ends or None in ends else max(e for e in ends if e)
         payloads = [(e, json.loads(e.payload)) for e in self.store.events(case_id)]
-        plan = self._foreign_plan(summary.decision)
+        plan = self.foreign_plan_of(summary.decision)
         if plan is not None:
             steps = foreign_steps(
                 plan,

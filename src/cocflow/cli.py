@@ -1121,6 +1121,7 @@ def reminders(
                     "title": r.obligation.title,
                     "detail": r.obligation.detail,
                     "moved": r.moved,
+                    "overdue": r.obligation.due < day,
                 }
                 for r in items
             ]
@@ -1128,8 +1129,10 @@ def reminders(
         return
     for r in items:
         moved = f" ({r.moved})" if r.moved else ""
+        late = "OVERDUE " if r.obligation.due < day else ""
         typer.echo(
-            f"{r.on}  {r.obligation.case_id}  {r.obligation.title}: {r.obligation.detail}{moved}"
+            f"{r.on}  {late}{r.obligation.title} [case {r.obligation.case_id[:8]}]: "
+            f"{r.obligation.detail}{moved}"
         )
     if not items:
         typer.echo("No dated obligations.")

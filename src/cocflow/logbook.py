@@ -7,7 +7,7 @@ findings go into the proof file, and reminders come from every case's facts and 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -342,8 +342,24 @@ class Logbook:
                         source,
                     )
                 )
+        plan = work.foreign_plan_of(summary.decision)
+        if plan is not None and foreign and not certified:
+            start = date.fromisoformat(min(e["start"] for e in foreign))
+            found.append(
+                Obligation(
+                    case_id,
+                    "foreign_certificate",
+                    start,
+                    f"Get {plan.document}",
+                    f"The other country covers this work: ask {plan.from_whom.rstrip('.')} "
+                    f"before the work starts on {start}, and record it with 'cocflow proof add "
+                    f"{case_id[:8]} FILE --kind certificate'.",
+                    source,
+                )
+            )
         found += self._yearly(case_id, summary, payloads, today)
-        return found
+        # Every reminder names the case it is for ("File the certificate request: Dana, PT").
+        return [replace(o, title=f"{o.title}: {summary.title}") for o in found]
 
     def _yearly(
         self, case_id: str, summary: Any, payloads: list[Any], today: date
@@ -374,8 +390,9 @@ class Logbook:
             }
         )
         segments = summary.decision.get("segments", [])
-        covered_abroad = summary.kind == "self_employed" and any(
-            s.get("certificate") == "foreign" for s in segments
+        covered_abroad = summary.kind == "self_employed" and (
+            any(s.get("certificate") == "foreign" for s in segments)
+            or self.work.foreign_plan_of(summary.decision) is not None
         )
         for year in years:
             if covered_abroad:
