@@ -226,3 +226,26 @@ def test_the_screening_answer_gives_the_file_by_date() -> None:
     nomad = str(ROOT / "examples" / "portugal-digital-nomad.yaml")
     result = runner.invoke(app, ["screen", nomad, "--as-of", "2026-12-02", "--format", "json"])
     assert json.loads(result.stdout)["file_by"] is None
+
+
+def _commands(group: object) -> list[tuple[str, ...]]:
+    import typer.main
+
+    click_group = typer.main.get_command(group)  # type: ignore[arg-type]
+    found = []
+    for name, command in click_group.commands.items():  # type: ignore[attr-defined]
+        if hasattr(command, "commands"):
+            found += [(name, sub) for sub in command.commands]
+        else:
+            found.append((name,))
+    return found
+
+
+def test_every_command_shows_an_example_and_fits_80_columns() -> None:
+    commands = _commands(app)
+    assert len(commands) > 20
+    for command in commands:
+        result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "80"}, terminal_width=80)
+        assert result.exit_code == 0, command
+        assert "Example:" in result.stdout, command
+        assert max(len(line) for line in result.stdout.splitlines()) <= 80, command

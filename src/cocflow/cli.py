@@ -155,7 +155,10 @@ def screen(
     as_of: AsOfOpt = None,
     format: FormatOpt = Format.text,
 ) -> None:
-    """Decide go / no_go / pause / not_needed for a case, with reasons and sources."""
+    """Decide go / no_go / pause / not_needed for a case, with reasons and sources.
+
+    Example: cocflow screen my-case.yaml --format json
+    """
     from cocflow import services
     from cocflow.settings import Settings
 
@@ -260,7 +263,10 @@ def screen_batch(
     ] = None,
     as_of: AsOfOpt = None,
 ) -> None:
-    """Screen an advisor's whole client list: one row per engagement, one decision per client."""
+    """Screen an advisor's whole client list: one row per engagement, one decision per client.
+
+    Example: cocflow screen-batch clients.csv --out decisions.csv
+    """
     from cocflow import batch, services
     from cocflow.settings import Settings
 
@@ -307,7 +313,10 @@ def check(
     as_of: AsOfOpt = None,
     format: FormatOpt = Format.text,
 ) -> None:
-    """Review a filing before it goes to SSA: every finding with its path and fix."""
+    """Review a filing before it goes to SSA: every finding with its path and fix.
+
+    Example: cocflow check my-case.yaml
+    """
     from cocflow import preparation, services
     from cocflow.settings import Settings
 
@@ -347,7 +356,10 @@ def request(
     as_of: AsOfOpt = None,
     format: FormatOpt = Format.text,
 ) -> None:
-    """Write the request documents, once 'cocflow check' finds no error."""
+    """Write the request documents, once 'cocflow check' finds no error.
+
+    Example: cocflow request my-case.yaml --out filing/ --case 1ab6
+    """
     from cocflow import preparation, services
     from cocflow.settings import Settings
 
@@ -412,7 +424,10 @@ def agreements(
     ] = None,
     format: FormatOpt = Format.text,
 ) -> None:
-    """List the agreements, or show one with every value's source."""
+    """List the agreements, or show one with every value's source.
+
+    Example: cocflow agreements DE
+    """
     from cocflow import render, services
     from cocflow.settings import Settings
 
@@ -477,7 +492,10 @@ def case_new(
     as_of: AsOfOpt = None,
     format: FormatOpt = Format.text,
 ) -> None:
-    """Store a case and its screening decision; prints the new case id."""
+    """Store a case and its screening decision; prints the new case id.
+
+    Example: cocflow case new my-case.yaml
+    """
     day = _as_of(as_of)
     work = _casework(ctx)
     case_id, decision = _run(lambda: work.new_case(case_file, day))
@@ -528,7 +546,10 @@ def case_list(
     ] = False,
     format: FormatOpt = Format.text,
 ) -> None:
-    """List the stored cases (or those of one person, by SSN)."""
+    """List the stored cases (or those of one person, by SSN).
+
+    Example: cocflow case list --ssn
+    """
     work = _casework(ctx)
     cases = _run(work.cases)
     if by_ssn:
@@ -561,7 +582,10 @@ def case_show(
     case_id: Annotated[str, typer.Argument(help="The case id.")],
     format: FormatOpt = Format.text,
 ) -> None:
-    """Show a stored case (SSN masked, date of birth hidden)."""
+    """Show a stored case (SSN masked, date of birth hidden).
+
+    Example: cocflow case show 1ab6
+    """
     work = _casework(ctx)
     case_id = _run(lambda: work.resolve(case_id))
     shown = _run(lambda: work.show(case_id))
@@ -586,7 +610,10 @@ def case_update(
     as_of: AsOfOpt = None,
     format: FormatOpt = Format.text,
 ) -> None:
-    """Replace a case's facts, record what changed, and screen it again."""
+    """Replace a case's facts, record what changed, and screen it again.
+
+    Example: cocflow case update 1ab6 my-case.yaml
+    """
     day = _as_of(as_of)
     work = _casework(ctx)
     case_id = _run(lambda: work.resolve(case_id))
@@ -675,7 +702,10 @@ def proof_list(
     case_id: Annotated[str, typer.Argument(help="The case id.")],
     format: FormatOpt = Format.text,
 ) -> None:
-    """List a case's proof file entries."""
+    """List a case's proof file entries.
+
+    Example: cocflow proof list 1ab6
+    """
     work = _casework(ctx)
     case_id = _run(lambda: work.resolve(case_id))
     entries = _run(lambda: work.entries(case_id))
@@ -692,7 +722,10 @@ def proof_list(
 def proof_verify(
     ctx: typer.Context, case_id: Annotated[str, typer.Argument(help="The case id.")]
 ) -> None:
-    """Check the chain and every stored file; exit 1 naming the first bad entry."""
+    """Check the chain and every stored file; exit 1 naming the first bad entry.
+
+    Example: cocflow proof verify 1ab6
+    """
     work = _casework(ctx)
     case_id = _run(lambda: work.resolve(case_id))
     broken = _run(lambda: work.verify(case_id))
@@ -711,7 +744,10 @@ def proof_export(
     case_id: Annotated[str, typer.Argument(help="The case id.")],
     out: Annotated[Path, typer.Option("--out", help="The zip file to write.")],
 ) -> None:
-    """Write the proof bundle: SHA256SUMS, manifest, chain, files and a readable timeline."""
+    """Write the proof bundle: SHA256SUMS, manifest, chain, files and a readable timeline.
+
+    Example: cocflow proof export 1ab6 --out proof.zip
+    """
     work = _casework(ctx)
     case_id = _run(lambda: work.resolve(case_id))
     path = _run(lambda: work.export(case_id, out))
@@ -723,7 +759,10 @@ def backup(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="The backup file to write.")],
 ) -> None:
-    """Write the whole store (cases, proof files, documents, trips) to one encrypted file."""
+    """Write the whole store (cases, proof files, documents, trips) to one encrypted file.
+
+    Example: cocflow backup --out cocflow-2026-12.backup
+    """
     from cocflow import backup as saving
 
     work = _casework(ctx)
@@ -739,7 +778,10 @@ def restore(
     ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="A file written by 'cocflow backup'.")],
 ) -> None:
-    """Restore a backup into an empty store, then verify every proof file."""
+    """Restore a backup into an empty store, then verify every proof file.
+
+    Example: COCFLOW_HOME=~/cocflow-restored cocflow restore cocflow-2026-12.backup
+    """
     from cocflow import backup as saving
 
     work = _casework(ctx)
@@ -759,7 +801,10 @@ def status(
     as_of: AsOfOpt = None,
     format: FormatOpt = Format.text,
 ) -> None:
-    """The four checkpoints, in order, and whether you may rely on the exemption."""
+    """The four checkpoints, in order, and whether you may rely on the exemption.
+
+    Example: cocflow status 1ab6
+    """
     day = _as_of(as_of)
     work = _casework(ctx)
     case_id = _run(lambda: work.resolve(case_id))
@@ -838,7 +883,10 @@ def key_backup(
 def key_restore(
     source: Annotated[Path, typer.Argument(help="A file written by 'cocflow key backup'.")],
 ) -> None:
-    """Put a backed-up key in place (the key file), after the passphrase opens it."""
+    """Put a backed-up key in place (the key file), after the passphrase opens it.
+
+    Example: cocflow key restore /media/usb/cocflow-key.json
+    """
     from cocflow.crypto import DecryptError, import_key, install_key
     from cocflow.inputs import read_input_bytes
     from cocflow.settings import Settings
@@ -905,7 +953,10 @@ def trips_add(
     note: Annotated[str | None, typer.Option(help="A short note.")] = None,
     case: CaseOpt = None,
 ) -> None:
-    """Log one stay."""
+    """Log one stay.
+
+    Example: cocflow trips add PT 2027-01-15 2027-01-31 --purpose work
+    """
     from cocflow.countries import normalize_country
     from cocflow.trips import Trip
 
@@ -946,7 +997,10 @@ def trips_import(
     file: Annotated[Path, typer.Argument(help="A .csv (see docs/trips.md) or .ics file.")],
     case: CaseOpt = None,
 ) -> None:
-    """Import stays from CSV or iCalendar: all or nothing, every bad row reported."""
+    """Import stays from CSV or iCalendar: all or nothing, every bad row reported.
+
+    Example: cocflow trips import calendar.ics
+    """
     book = _logbook(ctx)
     case_id = _run(lambda: book.resolve(case))
     _print_import(_run(lambda: book.import_file(case_id, file)))
@@ -954,7 +1008,10 @@ def trips_import(
 
 @trips_app.command("list")
 def trips_list(ctx: typer.Context, case: CaseOpt = None, format: FormatOpt = Format.text) -> None:
-    """List the logged stays."""
+    """List the logged stays.
+
+    Example: cocflow trips list
+    """
     book = _logbook(ctx)
     case_id = _run(lambda: book.resolve(case))
     trips = _run(lambda: book.trips(case_id))
@@ -986,7 +1043,10 @@ def trips_remove(
     trip_id: Annotated[int, typer.Argument(help="Trip id.")],
     case: CaseOpt = None,
 ) -> None:
-    """Remove one logged stay."""
+    """Remove one logged stay.
+
+    Example: cocflow trips remove 7
+    """
     book = _logbook(ctx)
     case_id = _run(lambda: book.resolve(case))
     _run(lambda: book.remove(case_id, trip_id))
@@ -1007,7 +1067,10 @@ def trips_days(
     arrival_counts: Annotated[bool, typer.Option(help="Count arrival days as present.")] = True,
     format: FormatOpt = Format.text,
 ) -> None:
-    """Days present per country, in the calendar year and the UK tax year, work days apart."""
+    """Days present per country, in the calendar year and the UK tax year, work days apart.
+
+    Example: cocflow trips days --year 2027
+    """
     from cocflow.countries import country_name
     from cocflow.trips import Counting
 
@@ -1050,7 +1113,10 @@ def watch(
     as_of: AsOfOpt = None,
     format: FormatOpt = Format.text,
 ) -> None:
-    """Compare the log and the facts with the certificate on file; exit 1 if action is needed."""
+    """Compare the log and the facts with the certificate on file; exit 1 if action is needed.
+
+    Example: cocflow watch --letters drafts/
+    """
     day = _as_of(as_of)
     book = _logbook(ctx)
     if case_id:
@@ -1095,7 +1161,10 @@ def reminders(
     as_of: AsOfOpt = None,
     format: FormatOpt = Format.text,
 ) -> None:
-    """Every dated obligation of every case; --ics writes a calendar feed with stable UIDs."""
+    """Every dated obligation of every case; --ics writes a calendar feed with stable UIDs.
+
+    Example: cocflow reminders --ics cocflow.ics
+    """
     from cocflow.settings import Settings
 
     settings = _run(Settings.from_env)
