@@ -249,3 +249,18 @@ def test_every_command_shows_an_example_and_fits_80_columns() -> None:
         assert result.exit_code == 0, command
         assert "Example:" in result.stdout, command
         assert max(len(line) for line in result.stdout.splitlines()) <= 80, command
+
+
+def test_commands_end_with_the_command_to_run_next(tmp_path: Path) -> None:
+    env = {"COCFLOW_HOME": str(tmp_path / "home")}
+    japan = str(ROOT / "examples" / "japan-employee-3-years.yaml")
+    complete = str(ROOT / "examples" / "filing-complete.yaml")
+    screened = runner.invoke(app, ["screen", japan, "--as-of", "2026-12-02"])
+    assert screened.stdout.rstrip().splitlines()[-1].startswith(f"Next: cocflow check {japan}")
+    checked = runner.invoke(app, ["check", complete, "--as-of", "2026-11-25"])
+    assert f"Next: cocflow request {complete} --out filing/" in checked.stdout
+    stored = runner.invoke(app, ["case", "new", complete, "--as-of", "2026-11-25"], env=env)
+    assert "Next: cocflow check" in stored.stdout
+    case_id = stored.stdout.split()[1]
+    status = runner.invoke(app, ["status", case_id[:6], "--as-of", "2026-11-25"], env=env)
+    assert status.stdout.rstrip().splitlines()[-1].startswith("Next: request filed")

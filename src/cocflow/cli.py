@@ -179,6 +179,7 @@ def screen(
 
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     _print(decision_text(decision, markup=sys.stdout.isatty(), width=width))
+    typer.echo("\n" + _next_after_screening(decision.outcome, case))
 
 
 class WorkerKindOpt(StrEnum):
@@ -332,6 +333,31 @@ def check(
 
     text = _findings_text(report, markup=sys.stdout.isatty())
     _print(text if sys.stdout.isatty() else escape(text))
+    if report.ready:
+        typer.echo(f"Next: cocflow request {_quoted(case)} --out filing/")
+    else:
+        typer.echo(f"Next: correct the errors in {case}, then: cocflow check {_quoted(case)}")
+
+
+def _quoted(path: Path) -> str:
+    import shlex
+
+    return shlex.quote(str(path))
+
+
+def _next_after_screening(outcome: str, case: Path, case_id: str | None = None) -> str:
+    """The command to run next, as a person would type it."""
+    if outcome == "go":
+        stored = f" --case {case_id[:8]}" if case_id else ""
+        return (
+            f"Next: cocflow check {_quoted(case)}   (then: cocflow request {_quoted(case)} "
+            f"--out filing/{stored})"
+        )
+    if outcome == "pause":
+        return f"Next: add the missing facts to {case}, then: cocflow screen {_quoted(case)}"
+    if case_id:
+        return f"Next: cocflow status {case_id[:8]}"
+    return f"Next: keep {case} with your records; screen again if the facts change."
 
 
 class ChannelOpt(StrEnum):
@@ -414,6 +440,13 @@ def request(
     lines += [f"  - {text}" for text, _ in advice.notes]
     lines.append(result.packet.timing_note or "")
     lines.append("The files hold the full SSN: keep them private (they are readable by you only).")
+    stored = case_id[:8] if case_id else "ID"
+    lines.append(
+        f"Next: send it, then record it: cocflow proof add {stored} CONFIRMATION.pdf --kind "
+        f"submission --channel {advice.channel}"
+        + (" --control-number NUMBER" if advice.channel == "online" else "")
+        + ("" if case_id else "   (store the case first: cocflow case new CASE_FILE)")
+    )
     typer.echo("\n".join(lines))
 
 
@@ -506,6 +539,7 @@ def case_new(
         others = _run(lambda: work.same_person(case_id))
         if others:
             typer.echo(f"Note: the same SSN is on case(s) {', '.join(others)}.")
+        typer.echo(_next_after_screening(decision.outcome, case_file, case_id))
 
 
 def _read_ssn() -> str:
@@ -685,6 +719,7 @@ def proof_add(
     }
     entry = _run(lambda: work.add(case_id, kind.value, file, details))
     typer.echo(f"Entry {entry.seq} ({entry.kind}) added to case {case_id}; hash {entry.hash}.")
+    typer.echo(f"Next: cocflow status {case_id[:8]}")
 
 
 def _date_option(label: str, value: str) -> date:
@@ -829,6 +864,9 @@ def status(
         for line in guidance:
             typer.echo(f"  - {line}")
     typer.echo(f"Rely on the exemption: {'yes' if rely else 'not yet'}")
+    if not rely:
+        first = next(p for p in points if not p.done)
+        typer.echo(f"Next: {first.name.lower()}: {first.evidence}")
 
 
 key_app = typer.Typer(
