@@ -227,3 +227,20 @@ def test_no_message_shows_a_full_ssn_or_a_birth_date(rules: RuleBook) -> None:
     assert "912-70" not in text and "91270" not in text
     assert "1988-04-12" not in text and "1988-05-12" not in text
     assert not report.ready
+
+
+def test_name_advice_can_always_be_followed(complete: dict[str, Any], rules: RuleBook) -> None:
+    # The SSN card governs the name SSA matches: a card "Jane Q Doe" and a passport "Jane Quinn
+    # Doe" must not give two pieces of advice that cannot both be followed.
+    data = copy.deepcopy(complete)
+    for record in data["records"]:
+        if record["kind"] == "ssn_card":
+            record["full_legal_name"] = "Jane Q Doe"
+    data = edit(data, "person.full_legal_name", "Jane Q. Doe")
+    assert not [c for c in codes(run(data, rules)) if c[1] == "NAME_DIFFERS"]
+    # With no card on file, a middle initial where the passport has the full name is fine too.
+    data["records"] = [r for r in data["records"] if r["kind"] != "ssn_card"]
+    assert not [c for c in codes(run(data, rules)) if c[1] == "NAME_DIFFERS"]
+    # A middle name left out is still worth a look.
+    data = edit(data, "person.full_legal_name", "Jane Doe")
+    assert ("person.full_legal_name", "NAME_DIFFERS", "warning") in codes(run(data, rules))

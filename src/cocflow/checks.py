@@ -521,9 +521,28 @@ def _address_text(a: Address) -> str:
     return " ".join(x for x in (a.line1, a.line2, a.city, a.region, a.postal_code, a.country) if x)
 
 
+def _initials_of(ours: str, theirs: str) -> bool:
+    """Whether ``ours`` is ``theirs`` with some names shortened to their initial ("Jane Q. Doe"
+    for "Jane Quinn Doe"): the same person, written the way many forms ask."""
+    a, b = normalize_name(ours).split(), normalize_name(theirs).split()
+    return len(a) == len(b) and all(
+        x == y or (len(x) == 1 and y.startswith(x)) for x, y in zip(a, b, strict=True)
+    )
+
+
+def _name_settled(f: Filing, name: str | None) -> bool:
+    """The name is as on the Social Security card, which governs the name SSA matches."""
+    return bool(name) and any(
+        r.full_legal_name and normalize_name(r.full_legal_name) == normalize_name(name or "")
+        for _, r in f.records("ssn_card")
+    )
+
+
 def check_names_and_addresses(f: Filing) -> list[Finding]:
     found: list[Finding] = []
     person, business, employer = f.case.person, f.case.business, f.case.employer
+    name = person.full_legal_name if person else None
+    settled = _name_settled(f, name)
     for path, value in (
         ("person.full_legal_name", (person.full_legal_name if person else None)),
         ("business.legal_name", (business.legal_name if business else None)),
@@ -566,6 +585,10 @@ def check_names_and_addresses(f: Filing) -> list[Finding]:
                 )
             )
         for path, ours, theirs, normal, severity in pairs:
+            # The card governs the name; another document may spell out what the card shortens.
+            spelled_out = ours and theirs and (settled or _initials_of(ours, theirs))
+            if path == "person.full_legal_name" and r.kind != "ssn_card" and spelled_out:
+                continue
             if ours and theirs:
                 finding = _compare(path, ours, (i, r), theirs, normal=normal, severity=severity)
                 if finding:
