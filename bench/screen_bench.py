@@ -21,8 +21,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from cocflow.batch import ROSTER_COLUMNS, _read_roster, parse_roster, screen_roster
 from cocflow.rules.loader import load_rules
+from cocflow.services.batch import ROSTER_COLUMNS, _read_roster, parse_roster, screen_roster
 
 ROOT = Path(__file__).resolve().parent.parent
 AGREEMENT = ["GB", "DE", "FR", "PT", "ES", "IT", "JP", "CA", "NL", "AU", "KR", "CH", "PL", "BR"]

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cocflow.vault import Vault
+from cocflow.store.vault import Vault
 
 BLOCK = 64 * 1024 * 1024
 GOAL = 0.80

@@ -30,7 +30,7 @@ MAX_SLOW = 5  # slow inputs kept per --collect run (they rarely share a signatur
 sys.path.insert(0, str(HERE))
 
 with atheris.instrument_imports(include=["cocflow", "yaml", "icalendar", "targets"]):
-    # icalendar is imported lazily by cocflow.trips: import it here so that it is instrumented.
+    # icalendar is imported lazily by cocflow.tracking.trips: import it here, instrumented.
     import icalendar  # noqa: F401
     import targets
     import yaml  # noqa: F401

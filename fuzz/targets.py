@@ -23,13 +23,13 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from cocflow import batch
 from cocflow.case import Case
-from cocflow.casefile import CaseFile, load_case
 from cocflow.errors import CocflowError, Problem
+from cocflow.io.casefile import CaseFile, load_case
 from cocflow.rules.loader import load_agreement_file
 from cocflow.rules.model import Agreement
-from cocflow.trips import Trip, gaps, overlaps, parse_trips_csv, parse_trips_ics
+from cocflow.services import batch
+from cocflow.tracking.trips import Trip, gaps, overlaps, parse_trips_csv, parse_trips_ics
 
 __all__ = ["ALLOWED", "HANG_SECONDS", "TARGETS", "Finding", "innermost_frame"]
 

@@ -27,7 +27,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("COCFLOW_DATABASE_URL", "COCFLOW_KEY", "COCFLOW_RULES_DIR"):
         monkeypatch.delenv(name, raising=False)
     # A key made beforehand, as after a first run (the first-run notice has its own test).
-    from cocflow.crypto import new_key_text
+    from cocflow.store.crypto import new_key_text
 
     home.mkdir(mode=0o700)
     key = home / "key"
@@ -40,7 +40,7 @@ def cli(*args: str, code: int = 0) -> str:
     """Run the command line; check its exit status; return what it printed."""
     from typer.testing import CliRunner
 
-    from cocflow.cli import app
+    from cocflow.cli.app import app
 
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == code, result.stdout + result.stderr

@@ -14,9 +14,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from cocflow.casework import open_casework
-from cocflow.services import rules_for
-from cocflow.settings import Settings
+from cocflow.io.settings import Settings
+from cocflow.services.cases import open_casework
+from cocflow.services.screening import rules_for
 
 BIG_EVERY = 8  # every eighth file is about 1 MB
 

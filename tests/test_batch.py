@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cocflow import batch
-from cocflow.cli import app
+from cocflow.cli.app import app
 from cocflow.errors import InputError
+from cocflow.services import batch
 
 HEADER = ",".join(batch.ROSTER_COLUMNS)
 
@@ -208,7 +208,7 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(
 ) -> None:
     import os
 
-    from cocflow import atomic
+    from cocflow.io import atomic
 
     target = tmp_path / "out.csv"
     target.write_text("old\n")

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from cocflow.casefile import load_case, parse_case
 from cocflow.errors import InputError
+from cocflow.io.casefile import load_case, parse_case
 
 BASE: dict[str, Any] = {
     "cocflow_case": 1,
@@ -183,7 +183,7 @@ def test_label_and_client_ref_name_the_case_and_never_decide(tmp_path: Path) -> 
     # Contract (December 2026): label and client_ref are optional and never change a decision.
     from typer.testing import CliRunner
 
-    from cocflow.cli import app
+    from cocflow.cli.app import app
 
     example = Path(__file__).resolve().parent.parent / "examples" / "portugal-digital-nomad.yaml"
     labelled = tmp_path / "labelled.yaml"
@@ -214,8 +214,8 @@ def test_label_and_client_ref_name_the_case_and_never_decide(tmp_path: Path) -> 
     ],
 )  # fmt: skip
 def test_mistakes_get_a_suggestion_or_a_place(tmp_path: Path, text: str, wanted: str) -> None:
-    from cocflow.casefile import load_case
     from cocflow.errors import InputError
+    from cocflow.io.casefile import load_case
 
     case = tmp_path / "case.yaml"
     case.write_text(f"cocflow_case: 1\n{text}\nengagements: [{{country: PT, start: 2027-01-01}}]\n")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cocflow.channel import choose_channel
+from cocflow.filing.channel import choose_channel
 from cocflow.rules.loader import RuleBook
 
 

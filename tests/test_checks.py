@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from cocflow.casefile import load_case, parse_case
-from cocflow.checks import CheckReport, Filing, check_filing
+from cocflow.filing.checks import CheckReport, Filing, check_filing
+from cocflow.io.casefile import load_case, parse_case
 from cocflow.rules.loader import RuleBook
-from cocflow.screening import screen
+from cocflow.screening.screen import screen
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 25)

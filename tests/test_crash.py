@@ -36,12 +36,12 @@ from pathlib import Path
 
 import pytest
 
-from cocflow.casework import open_casework
-from cocflow.crypto import load_keys
-from cocflow.proofchain import ChainEntry
-from cocflow.services import rules_for
-from cocflow.settings import Settings
-from cocflow.vault import Vault
+from cocflow.io.settings import Settings
+from cocflow.proof.chain import ChainEntry
+from cocflow.services.cases import open_casework
+from cocflow.services.screening import rules_for
+from cocflow.store.crypto import load_keys
+from cocflow.store.vault import Vault
 
 from .conftest import AS_OF, ROOT
 

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cocflow.crypto import (
+from cocflow.errors import CocflowError
+from cocflow.store.crypto import (
     DecryptError,
     KeyProblem,
     Keys,
@@ -20,7 +21,6 @@ from cocflow.crypto import (
     load_keys,
     new_key_text,
 )
-from cocflow.errors import CocflowError
 
 KEYS = Keys.from_master(bytes(range(32)))
 OTHER = Keys.from_master(bytes(range(1, 33)))
@@ -246,7 +246,7 @@ def _first_run(args: tuple[str, object]) -> str:
     """One process's first run: wait for the others, then load (or create) the key."""
     import hashlib
 
-    from cocflow.crypto import load_keys
+    from cocflow.store.crypto import load_keys
 
     path, barrier = args
     barrier.wait()  # type: ignore[attr-defined]
@@ -284,7 +284,7 @@ class _NoWait:
 def test_a_key_backup_restores_the_key_and_nothing_else(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from cocflow.cli import app
+    from cocflow.cli.app import app
 
     runner = CliRunner()
     env = {"COCFLOW_HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}

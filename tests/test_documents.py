@@ -1,4 +1,4 @@
-"""Tests for :mod:`cocflow.documents`: the letter, the fax cover and the online worksheet.
+"""Tests for :mod:`cocflow.documents.pdf`: the letter, the fax cover and the online worksheet.
 
 Golden files under ``tests/golden/`` hold the expected text (``letter.txt`` and
 ``fax-cover.txt`` are the text extracted from the PDFs; ``worksheet.txt`` is the
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from cocflow.documents import (
+from cocflow.documents.pdf import (
     extract_text,
     long_date,
     page_count,
@@ -28,7 +28,7 @@ from cocflow.documents import (
     render_worksheet,
     to_latin1,
 )
-from cocflow.packet import FilingPacket, Item, OnlineField
+from cocflow.filing.packet import FilingPacket, Item, OnlineField
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SSN = "078-05-1120"

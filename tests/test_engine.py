@@ -16,10 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cocflow.case import Case, Engagement, Residence
-from cocflow.coverage import residence_during
-from cocflow.engine import decide
 from cocflow.rules.loader import RuleBook, load_rules
-from cocflow.screening import screen
+from cocflow.screening.coverage import residence_during
+from cocflow.screening.engine import decide
+from cocflow.screening.screen import screen
 
 FIXTURE = Path(__file__).parent / "rules_fixture"
 AS_OF = date(2026, 11, 25)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cocflow.casefile import load_case
+from cocflow.io.casefile import load_case
 from cocflow.rules.loader import RuleBook
-from cocflow.screening import screen
+from cocflow.screening.screen import screen
 
 from .conftest import AS_OF
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from cocflow.casefile import parse_case
+from cocflow.io.casefile import parse_case
 from cocflow.isodate import parse_iso_date
 from cocflow.rules.loader import RuleBook, default_rules_dir
-from cocflow.screening import screen
+from cocflow.screening.screen import screen
 
 from .conftest import cli
 
@@ -40,7 +40,7 @@ def _store(tmp_path: Path, text: str) -> str:
 
 
 def _screen(text: str, rules: RuleBook, as_of: str = "2026-12-02") -> dict[str, object]:
-    from cocflow.yamlio import load_yaml
+    from cocflow.io.yamlio import load_yaml
 
     case = parse_case(load_yaml(text)).to_case()
     return screen(case, rules, parse_iso_date(as_of)).as_dict()
@@ -145,7 +145,7 @@ def test_a_forged_log_never_lets_anyone_rely_on_the_exemption(home: Path, tmp_pa
     # "Rely on the exemption: yes"; the head's signature needs the key the database lacks.
     import sqlite3
 
-    from cocflow.proofchain import canonical, entry_hash
+    from cocflow.proof.chain import canonical, entry_hash
 
     case_id = _store(tmp_path, POSTED_TOO_LONG)
     letter = tmp_path / "request.pdf"

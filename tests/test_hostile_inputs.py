@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cocflow import batch
-from cocflow.cli import app
-from cocflow.trips import parse_trips_csv
+from cocflow.cli.app import app
+from cocflow.services import batch
+from cocflow.tracking.trips import parse_trips_csv
 
 from .test_batch import GOOD, HEADER, row
 
@@ -289,7 +289,7 @@ def test_an_extreme_as_of_is_refused(as_of: str) -> None:
     ids=["ends before it starts", "year 0001", "year 9999", "VALUE=,DATE"],
 )
 def test_calendar_events_with_bad_dates_are_problems(event: str, code: str | None) -> None:
-    from cocflow.trips import parse_trips_ics
+    from cocflow.tracking.trips import parse_trips_ics
 
     data = (
         "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//t//EN\nBEGIN:VEVENT\nUID:e1\n"
@@ -362,7 +362,7 @@ ESCAPE = "\x1b]0;owned\x07\x1b[2J"
 
 
 def test_escape_sequences_in_a_trip_log_are_problems() -> None:
-    from cocflow.trips import parse_trips_ics
+    from cocflow.tracking.trips import parse_trips_ics
 
     _, problems = parse_trips_csv(f"country,start,note\nDE,2027-01-01,{ESCAPE}\n")
     assert [p.code for _, p in problems] == ["CONTROL_CHARACTER"]
@@ -427,7 +427,7 @@ def test_a_request_is_recorded_only_on_the_case_it_belongs_to(home: Path, tmp_pa
 @pytest.mark.parametrize("value", ["²", "٣", "3.5", "-1", "99999999"])
 def test_a_setting_takes_plain_ascii_digits_only(value: str) -> None:
     from cocflow.errors import InputError
-    from cocflow.settings import Settings
+    from cocflow.io.settings import Settings
 
     with pytest.raises(InputError, match="not a whole number"):
         Settings.from_env({"COCFLOW_PROCESSING_DAYS": value})

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from cocflow import interview
-from cocflow.casefile import load_case, parse_case
-from cocflow.cli import app
+from cocflow.cli.app import app
+from cocflow.interview import questions as interview
+from cocflow.io.casefile import load_case, parse_case
 
 runner = CliRunner()
 

@@ -19,8 +19,7 @@ def _die_while_writing(script: str, tmp_path: Path) -> None:
     code = textwrap.dedent(
         """
         import os, sys
-        from cocflow import atomic
-
+        from cocflow.io import atomic
         def die(self):
             os._exit(9)  # killed: no finally, no cleanup
 
@@ -50,7 +49,7 @@ def test_a_killed_proof_add_leaves_no_temporary_copy(tmp_path: Path) -> None:
     _die_while_writing(
         """
         from pathlib import Path
-        from cocflow.vault import Vault
+        from cocflow.store.vault import Vault
         Vault(Path(sys.argv[1]) / "files", max_bytes=10_000_000).ingest_bytes(
             b"%PDF-1.4 certificate 123-45-6789" + b" " * 1_000_000, "application/pdf"
         )
@@ -64,7 +63,7 @@ def test_a_killed_proof_add_leaves_no_temporary_copy(tmp_path: Path) -> None:
 def test_temporary_files_of_a_killed_write_are_removed_later(tmp_path: Path) -> None:
     # Where O_TMPFILE is missing, a hidden temporary file can survive a kill: the next write of
     # the same file removes it once it is clearly stale.
-    from cocflow.atomic import STALE_AFTER_SECONDS, atomic_write
+    from cocflow.io.atomic import STALE_AFTER_SECONDS, atomic_write
 
     leftover = tmp_path / ".request.json.abc123.tmp"
     leftover.write_bytes(SSN_DOCUMENT)

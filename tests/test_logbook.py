@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from cocflow.documents import extract_text
+from cocflow.documents.pdf import extract_text
 
 from .conftest import cli
 
@@ -162,7 +162,7 @@ def test_one_damaged_case_does_not_hide_the_others_reminders(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Before: one case dated 9999 made 'reminders' fail for every case.
-    from cocflow.logbook import Logbook
+    from cocflow.services.tracking import Logbook
 
     good = _drifting_case(tmp_path)
     bad = json.loads(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from cocflow.cli import app
+from cocflow.cli.app import app
 
 ROOT = Path(__file__).resolve().parent.parent
 SSN = "123-45-6789"

@@ -1,4 +1,4 @@
-"""Tests for :mod:`cocflow.reminders`: business days, the schedule, UIDs and the iCalendar feed.
+"""Tests for :mod:`cocflow.tracking.reminders`: business days, the schedule, UIDs, the feed.
 
 ``tests/golden/reminders.ics`` holds the expected feed, byte for byte. After an intended change,
 regenerate it and review the diff::
@@ -18,7 +18,7 @@ import ics  # type: ignore[import-untyped]  # ics 0.7.3 ships no type hints
 import pytest
 from icalendar import Calendar
 
-from cocflow.reminders import (
+from cocflow.tracking.reminders import (
     PRODID,
     Obligation,
     Reminder,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from cocflow.cli import app
-from cocflow.documents import extract_text, page_count
+from cocflow.cli.app import app
+from cocflow.documents.pdf import extract_text, page_count
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETE = str(ROOT / "examples" / "filing-complete.yaml")

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from cocflow.casefile import parse_case
+from cocflow.io.casefile import parse_case
+from cocflow.io.yamlio import load_yaml
 from cocflow.isodate import parse_iso_date
 from cocflow.rules.loader import RuleBook
-from cocflow.screening import screen
-from cocflow.yamlio import load_yaml
+from cocflow.screening.screen import screen
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 

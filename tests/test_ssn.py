@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cocflow.ssn import check_ssn, mask, normalize
+from cocflow.filing.ssn import check_ssn, mask, normalize
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from cocflow.casework import Casework, open_casework
-from cocflow.crypto import DecryptError, decrypt
 from cocflow.errors import InputError
+from cocflow.io.casefile import load_case
+from cocflow.io.settings import Settings
 from cocflow.rules.loader import RuleBook
-from cocflow.settings import Settings
+from cocflow.services.cases import Casework, open_casework
+from cocflow.store.crypto import DecryptError, decrypt
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETE = ROOT / "examples" / "filing-complete.yaml"
@@ -57,7 +58,7 @@ def test_case_round_trip(work: Casework) -> None:
     assert shown["facts"]["person"]["date_of_birth"] == "(on file)"
     restored = work.case_file(case_id)
     assert restored.person is not None and restored.person.ssn == "123-45-6789"
-    assert restored == __import__("cocflow.casefile").casefile.load_case(COMPLETE)
+    assert restored == load_case(COMPLETE)
 
 
 def test_personal_data_is_encrypted_and_bound_to_its_row(work: Casework) -> None:
@@ -295,7 +296,7 @@ def test_export_checks_with_sha256sum(work: Casework, tmp_path: Path) -> None:
 def test_a_wrong_key_is_refused_before_writing(
     work: Casework, tmp_path: Path, database_url: str, rules: RuleBook
 ) -> None:
-    from cocflow.crypto import KeyProblem, new_key_text
+    from cocflow.store.crypto import KeyProblem, new_key_text
 
     work.new_case(COMPLETE, TODAY)
     env = {
@@ -310,9 +311,9 @@ def test_a_wrong_key_is_refused_before_writing(
 
 def test_a_new_home_and_its_database_are_private(tmp_path: Path) -> None:
     # The folder 0700 and the SQLite file (with its -wal and -shm) 0600, whatever the umask.
-    from cocflow.casework import open_casework
+    from cocflow.io.settings import Settings
     from cocflow.rules.loader import load_rules
-    from cocflow.settings import Settings
+    from cocflow.services.cases import open_casework
 
     home = tmp_path / "home"
     old = os.umask(0o022)
@@ -370,7 +371,7 @@ def test_opening_a_current_store_does_not_migrate(
     from sqlalchemy import event
 
     event.listen(engine, "before_cursor_execute", lambda c, cur, st, *a: statements.append(st))
-    from cocflow.crypto import Keys
+    from cocflow.store.crypto import Keys
     from cocflow.store.repo import Store
 
     Store(engine, Keys.from_master(b"k" * 32)).list_cases()
@@ -381,7 +382,7 @@ def test_opening_a_current_store_does_not_migrate(
 def _forge(work: Casework, case_id: str, seq: int, payload: dict[str, object]) -> None:
     """What someone who can write the database (but holds no key) can do: rewrite an entry and
     recompute every hash after it, and the head."""
-    from cocflow.proofchain import canonical, entry_hash
+    from cocflow.proof.chain import canonical, entry_hash
 
     _disable_append_only(work)
     entries = work.entries(case_id)
@@ -440,7 +441,7 @@ def test_the_database_alone_holds_no_plain_hash_of_a_file_with_the_ssn(
 
     from typer.testing import CliRunner
 
-    from cocflow.cli import app
+    from cocflow.cli.app import app
 
     home = tmp_path / "home"
     env = {"COCFLOW_HOME": str(home)}
@@ -468,7 +469,7 @@ def _trip(country: str, start: str, end: str) -> dict[str, object]:
 def test_backup_and_restore_keep_every_proof_file_verifiable(
     database_url: str, tmp_path: Path, rules: RuleBook
 ) -> None:
-    from cocflow import backup
+    from cocflow.store import backup
 
     key = "a" * 43 + "="
     env = {"COCFLOW_HOME": str(tmp_path / "home"), "COCFLOW_DATABASE_URL": database_url,

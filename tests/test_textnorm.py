@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cocflow.textnorm import (
+from cocflow.filing.textnorm import (
     SPECIFIC_EXAMPLE,
     is_mixed_script,
     normalize_address,

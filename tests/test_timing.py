@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cocflow.timing import file_by
+from cocflow.filing.timing import file_by
 
 
 def test_file_by_before_the_window() -> None:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar, Event
 
-from cocflow.trips import (
+from cocflow.tracking.trips import (
     TRIP_COLUMNS,
     Counting,
     DayCount,

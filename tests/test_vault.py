@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cocflow import vault as vault_module
 from cocflow.errors import InputError
-from cocflow.vault import MEDIA_TYPES, StoredFile, Vault
+from cocflow.store import vault as vault_module
+from cocflow.store.vault import MEDIA_TYPES, StoredFile, Vault
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(40))
@@ -349,7 +349,7 @@ def test_documents_are_encrypted_at_rest_and_read_back(tmp_path: Path, size: int
 
 @pytest.mark.parametrize("damage", ["flip", "cut at a chunk", "other key"])
 def test_a_changed_encrypted_object_fails_verify(tmp_path: Path, damage: str) -> None:
-    from cocflow.sealed import SEAL_CHUNK
+    from cocflow.store.sealed import SEAL_CHUNK
 
     vault = Vault(tmp_path / "vault", max_bytes=10 * 1024 * 1024, key=KEY)
     stored = vault.ingest_bytes(b"%PDF-1.4 " + bytes(2 * SEAL_CHUNK + 7), "application/pdf")

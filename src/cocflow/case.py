@@ -1,7 +1,7 @@
 """The facts a screening decision rests on, as plain immutable values.
 
-These are what the engine reads. :mod:`cocflow.casefile` builds them from a case file and
-:mod:`cocflow.batch` from a roster row; neither the engine nor its tests need either.
+These are what the engine reads. :mod:`cocflow.io.casefile` builds them from a case file and
+:mod:`cocflow.services.batch` from a roster row; neither the engine nor its tests need either.
 """
 
 from __future__ import annotations

@@ -17,11 +17,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from cocflow.errors import InputError, RulesError
-from cocflow.inputs import MAX_RULES_BYTES, read_text_input
+from cocflow.io.inputs import MAX_RULES_BYTES, read_text_input
+from cocflow.io.yamlio import DuplicateKeyError, load_yaml
 from cocflow.rules.model import Agreement, Network
 from cocflow.rules.process import Process
-from cocflow.textnorm import control_character
-from cocflow.yamlio import DuplicateKeyError, load_yaml
+from cocflow.text import control_character
 
 __all__ = ["RuleBook", "default_rules_dir", "load_agreement_file", "load_rules"]
 

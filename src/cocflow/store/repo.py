@@ -13,7 +13,10 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from cocflow.crypto import (
+from cocflow.errors import InputError, Problem
+from cocflow.filing.ssn import normalize
+from cocflow.proof.chain import GENESIS, ChainEntry, canonical, entry_hash
+from cocflow.store.crypto import (
     DecryptError,
     KeyProblem,
     Keys,
@@ -22,9 +25,6 @@ from cocflow.crypto import (
     encrypt,
     keyed_digest,
 )
-from cocflow.errors import InputError, Problem
-from cocflow.proofchain import GENESIS, ChainEntry, canonical, entry_hash
-from cocflow.ssn import normalize
 from cocflow.store.models import CaseRow, EventRow, FileRow, SecretRow, TripRow
 
 __all__ = ["CaseSummary", "Store", "TripRecord", "now"]

@@ -1,0 +1,1 @@
+"""Documents: a packet -> bytes (PDF letters, the fax cover)."""

@@ -1,0 +1,1 @@
+"""Filing: (case, decision) -> pre-submit findings and the request packet."""

@@ -1,0 +1,1 @@
+"""The interview's questions, as data."""

@@ -1,0 +1,1 @@
+"""The edges: files the user names, settings and atomic writes, turned into values."""

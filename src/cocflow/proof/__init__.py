@@ -1,0 +1,1 @@
+"""The proof file's hash chain (pure)."""

@@ -1,0 +1,1 @@
+"""Screening: (case, rules, as-of date) -> decision, with no I/O."""

@@ -1,0 +1,814 @@
+"""Case and proof-file services: the case store, the proof log, the four checkpoints, export.
+
+The CLI (and any other client) calls these; each writes in one transaction, and files enter
+the vault before the log entry that names them, so an entry never points at a missing file.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cocflow.errors import CocflowError, InputError, Problem
+from cocflow.filing.ssn import mask
+from cocflow.io.atomic import atomic_write
+from cocflow.io.casefile import CaseFile, load_case, parse_case
+from cocflow.io.settings import Settings
+from cocflow.proof.chain import ChainEntry, canonical, first_break
+from cocflow.rules.loader import RuleBook
+from cocflow.screening.decision import Decision
+from cocflow.screening.screen import screen
+from cocflow.services.filing import RequestResult
+from cocflow.store.crypto import Keys, keyed_digest, load_keys
+from cocflow.store.db import database_exists, open_engine, sqlite_url
+from cocflow.store.repo import CaseSummary, Store, unknown_case
+from cocflow.store.vault import StoredFile, Vault
+from cocflow.tracking.foreignpath import ForeignPlan, foreign_plan, foreign_steps
+
+__all__ = ["KINDS", "Casework", "Checkpoint", "open_casework"]
+
+# proof add --kind  ->  event kind
+KINDS = {
+    "submission": "submitted",
+    "approval": "approved",
+    "certificate": "certificate_received",
+    "delivery": "delivered",
+    "extension": "extension_requested",
+    "other": "document",
+}
+SECRET_PATHS = ("ssn", "date_of_birth")
+
+
+def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The case file without SSNs and dates of birth, and those values apart."""
+    facts = json.loads(json.dumps(data))
+    secret: dict[str, Any] = {"records": {}}
+    person = facts.get("person") or {}
+    for key in SECRET_PATHS:
+        if person.get(key) is not None:
+            secret[key] = str(person.pop(key))  # kept exactly as entered
+    for index, record in enumerate(facts.get("records") or []):
+        for key in SECRET_PATHS:
+            if record.get(key) is not None:
+                secret["records"][f"{index}.{key}"] = str(record.pop(key))
+    return facts, secret
+
+
+def _join(facts: dict[str, Any], secret: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(json.dumps(facts))
+    person = data.setdefault("person", {}) if any(secret.get(k) for k in SECRET_PATHS) else None
+    for key in SECRET_PATHS:
+        if secret.get(key) is not None and person is not None:
+            person[key] = secret[key]
+    for name, value in (secret.get("records") or {}).items():
+        index, key = name.split(".")
+        data["records"][int(index)][key] = value
+    return data
+
+
+def _title(case: CaseFile) -> str:
+    """How lists, reminders and calendars name the case: its label when it has one."""
+    reference = f" [{case.client_ref}]" if case.client_ref else ""
+    if case.label:
+        return f"{case.label}{reference}"
+    places = ", ".join(f"{e.country} {e.start}..{e.end or 'open'}" for e in case.engagements)
+    name = case.person.full_legal_name if case.person and case.person.full_legal_name else ""
+    return f"{name + ': ' if name else ''}{case.worker.kind}, {places}{reference}"
+
+
+def _screened(
+    decision: Decision, keys: Keys, facts: dict[str, Any], secret: dict[str, Any]
+) -> dict[str, Any]:
+    """The screening entry: the outcome, and digests that tie the log to the stored case (the
+    facts with their personal data under a keyed digest, the decision under a plain one)."""
+    return {
+        "outcome": decision.outcome,
+        "as_of": decision.as_of.isoformat(),
+        "rules_version": decision.rules_version,
+        "reasons": sorted({r.code for r in decision.all_reasons()}),
+        "decision_sha256": _sha(canonical(decision.as_dict()).encode()),
+        "facts_mac": _facts_mac(keys, facts, secret),
+    }
+
+
+def _facts_mac(keys: Keys, facts: dict[str, Any], secret: dict[str, Any]) -> str:
+    personal = {k: secret.get(k) for k in SECRET_PATHS} | {"records": secret.get("records") or {}}
+    return keyed_digest(keys, "case-facts", canonical([facts, personal]).encode())
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _changed(before: Any, after: Any, path: str = "") -> list[str]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        keys = sorted(set(before) | set(after))
+        return [
+            p
+            for k in keys
+            for p in _changed(before.get(k), after.get(k), f"{path}.{k}" if path else k)
+        ]
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        return [
+            p
+            for i, (a, b) in enumerate(zip(before, after, strict=True))
+            for p in _changed(a, b, f"{path}[{i}]")
+        ]
+    return [] if before == after else [path or "(case)"]
+
+
+CHANNELS = {
+    "online": "online",
+    "web": "online",
+    "mail": "mail",
+    "post": "mail",
+    "letter": "mail",
+    "fax": "fax",
+    "email": "email",
+    "e-mail": "email",
+    "e mail": "email",
+    "hand": "hand",
+    "in person": "hand",
+}
+
+
+def _channel(given: str) -> str:
+    """One spelling per channel ("E-Mail", "e-mail" and "email" are one)."""
+    key = " ".join(given.strip().lower().replace("_", " ").split())
+    if key in CHANNELS:
+        return CHANNELS[key]
+    raise InputError(
+        [
+            Problem(
+                "--channel",
+                "BAD_CHANNEL",
+                f"'{given}' is not a channel.",
+                f"use one of {', '.join(sorted(set(CHANNELS.values())))}.",
+            )
+        ]
+    )
+
+
+def _certificate_details(details: dict[str, Any]) -> dict[str, Any]:
+    """A certificate's country and period are what the checkpoints and the watcher compare."""
+    from cocflow.countries import normalize_country
+    from cocflow.isodate import parse_iso_date
+
+    problems = []
+    country = details.get("country")
+    try:
+        code = normalize_country(country) if country else None
+    except ValueError as exc:
+        code = None
+        problems.append(
+            Problem(
+                "--country",
+                "BAD_COUNTRY",
+                f"{exc}.",
+                "use an ISO code such as PT, as printed on the certificate.",
+            )
+        )
+    if country is None:
+        problems.append(
+            Problem(
+                "--country",
+                "REQUIRED",
+                "a certificate needs its country.",
+                "add --country as printed on the certificate.",
+            )
+        )
+    if not details.get("period_start"):
+        problems.append(
+            Problem(
+                "--period-start",
+                "REQUIRED",
+                "a certificate needs the first day it covers.",
+                "add --period-start YYYY-MM-DD.",
+            )
+        )
+    dates = {}
+    for key in ("period_start", "period_end"):
+        if details.get(key):
+            try:
+                dates[key] = parse_iso_date(details[key]).isoformat()
+            except ValueError as exc:
+                problems.append(
+                    Problem(
+                        f"--{key.replace('_', '-')}", "BAD_DATE", f"{exc}.", "write YYYY-MM-DD."
+                    )
+                )
+    if len(dates) == 2 and dates["period_end"] < dates["period_start"]:
+        problems.append(
+            Problem(
+                "--period-end",
+                "DATES_OUT_OF_ORDER",
+                "the period ends before it starts.",
+                "copy both dates from the certificate.",
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    return {"country": code, **dates}
+
+
+CHECKPOINT_NAMES = (
+    "Coverage confirmed",
+    "Request filed with complete details",
+    "Records stored together",
+    "Certificate delivered with proof of receipt",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    name: str
+    done: bool
+    evidence: str
+
+
+class Casework:
+    def __init__(self, store: Store, vault: Vault, rules: RuleBook) -> None:
+        self.store, self.vault, self.rules = store, vault, rules
+        self.created_key: Path | None = None  # set when this opening made a new key file
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.store.engine.dispose()
+
+    # --- cases ---------------------------------------------------------------------------
+
+    def new_case(self, path: Path, today: date) -> tuple[str, Decision]:
+        case_file = load_case(path)
+        decision = screen(case_file.to_case(), self.rules, today)
+        facts, secret = _split(case_file.model_dump(mode="json", by_alias=True, exclude_none=True))
+        case_id = self.store.create_case(
+            kind=case_file.worker.kind,
+            title=_title(case_file),
+            facts=facts,
+            secret=secret,
+            decision=decision.as_dict(),
+            outcome=decision.outcome,
+            rules_version=decision.rules_version,
+            event_payload=_screened(decision, self.store.keys, facts, secret),
+        )
+        return case_id, decision
+
+    def resolve(self, given: str) -> str:
+        """The full case id for ``given``: the id itself, or a prefix only one case has."""
+        ids = [c.id for c in self.store.list_cases()]
+        if given in ids:
+            return given
+        matches = [i for i in ids if given and i.startswith(given.strip().lower())]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise InputError(
+                [
+                    Problem(
+                        "CASE_ID",
+                        "AMBIGUOUS_CASE",
+                        f"'{given}' starts {len(matches)} case ids ({', '.join(matches[:5])}).",
+                        "type more of the id.",
+                    )
+                ]
+            )
+        raise unknown_case(given)
+
+    def same_person(self, case_id: str) -> list[str]:
+        """Other cases of the person with the same SSN (found by the keyed index)."""
+        ssn = self.store.secrets(case_id).get("ssn")
+        return [i for i in self.store.find_by_ssn(ssn) if i != case_id] if ssn else []
+
+    def case_file(self, case_id: str) -> CaseFile:
+        summary = self.store.get_case(case_id)
+        return parse_case(_join(summary.facts, self.store.secrets(case_id)))
+
+    def update_case(self, case_id: str, path: Path, today: date) -> tuple[list[str], Decision]:
+        before = self.store.get_case(case_id)
+        old_secret = self.store.secrets(case_id)
+        case_file = load_case(path)
+        decision = screen(case_file.to_case(), self.rules, today)
+        facts, secret = _split(case_file.model_dump(mode="json", by_alias=True, exclude_none=True))
+        changed = (
+            _changed(before.facts, facts)
+            + [f"person.{k}" for k in SECRET_PATHS if old_secret.get(k) != secret.get(k)]
+            + [
+                f"records[{name.split('.')[0]}].{name.split('.')[1]}"
+                for name in sorted(set(old_secret.get("records") or {}) | set(secret["records"]))
+                if (old_secret.get("records") or {}).get(name) != secret["records"].get(name)
+            ]
+        )
+        events: list[tuple[str, dict[str, Any]]] = []
+        if changed:
+            events.append(("facts_changed", {"paths": changed}))
+        events.append(("screened", _screened(decision, self.store.keys, facts, secret)))
+        self.store.update_case(
+            case_id,
+            title=_title(case_file),
+            facts=facts,
+            secret=secret,
+            decision=decision.as_dict(),
+            outcome=decision.outcome,
+            rules_version=decision.rules_version,
+            events=events,
+        )
+        return changed, decision
+
+    def show(self, case_id: str) -> dict[str, Any]:
+        """The case for display: the SSN masked, the date of birth hidden."""
+        summary = self.store.get_case(case_id)
+        secret = self.store.secrets(case_id)
+        facts = summary.facts
+        person = facts.setdefault("person", {})
+        if secret.get("ssn"):
+            person["ssn"] = mask(secret["ssn"])
+        if secret.get("date_of_birth"):
+            person["date_of_birth"] = "(on file)"
+        return {
+            "id": summary.id,
+            "created_at": summary.created_at,
+            "updated_at": summary.updated_at,
+            "outcome": summary.outcome,
+            "title": summary.title,
+            "facts": facts,
+            "decision": summary.decision,
+        }
+
+    def cases(self) -> list[CaseSummary]:
+        return self.store.list_cases()
+
+    # --- the proof file ------------------------------------------------------------------
+
+    def add(
+        self, case_id: str, kind: str, file: Path | None, details: dict[str, Any]
+    ) -> ChainEntry:
+        self.store.get_case(case_id)  # unknown case: fail before touching the vault
+        if kind not in KINDS:
+            raise InputError(
+                [
+                    Problem(
+                        "--kind",
+                        "BAD_KIND",
+                        f"'{kind}' is not a kind of record.",
+                        f"use one of {', '.join(KINDS)}.",
+                    )
+                ]
+            )
+        if file is None and kind != "delivery":
+            raise InputError(
+                [
+                    Problem(
+                        "FILE",
+                        "FILE_REQUIRED",
+                        f"a {kind} record needs its file.",
+                        "give the file (PDF, PNG, JPEG, EML or TXT).",
+                    )
+                ]
+            )
+        payload = {k: v for k, v in details.items() if v is not None}
+        if "channel" in payload:
+            payload["channel"] = _channel(str(payload["channel"]))
+        if (
+            kind == "submission"
+            and payload.get("channel") == "online"
+            and not payload.get("control_number")
+        ):
+            raise InputError(
+                [
+                    Problem(
+                        "--control-number",
+                        "CONTROL_NUMBER_REQUIRED",
+                        "an online request has a control number, and SSA asks for it.",
+                        "copy it from the confirmation page or e-mail (--control-number).",
+                    )
+                ]
+            )
+        if kind == "certificate":
+            payload.update(_certificate_details(payload))
+        stored: StoredFile | None = None
+        if file is not None:
+            stored = self.vault.ingest(file)
+            # The file's own name is not kept: names can carry personal data.
+            payload["file"] = {
+                "sha256": stored.sha256,
+                "size": stored.size,
+                "media_type": stored.media_type,
+            }
+        info = (stored.sha256, stored.size, stored.media_type) if stored else None
+        return self.store.append(case_id, KINDS[kind], payload, info)
+
+    def record(self, case_id: str, kind: str, payload: dict[str, Any]) -> ChainEntry:
+        return self.store.append(case_id, kind, payload)
+
+    def check_same_case(self, case_id: str, path: Path) -> None:
+        """Refuse to record a filing on a case whose stored facts are not those of ``path``
+        (another person's file, or a change not stored yet)."""
+        stored = self.case_file(case_id)
+        given = load_case(path)
+        if stored == given:
+            return
+        facts, secret = _split(given.model_dump(mode="json", by_alias=True, exclude_none=True))
+        before, old_secret = self.store.get_case(case_id).facts, self.store.secrets(case_id)
+        changed = _changed(before, facts) + [
+            f"person.{k}" for k in SECRET_PATHS if old_secret.get(k) != secret.get(k)
+        ]
+        shown = ", ".join(changed[:5]) + (", ..." if len(changed) > 5 else "")
+        raise InputError(
+            [
+                Problem(
+                    "--case",
+                    "NOT_THIS_CASE",
+                    f"{path.name} is not case {case_id} as stored (it differs in: "
+                    f"{shown or 'the records'}); nothing was written.",
+                    f"store the change first ('cocflow case update {case_id} {path}'), or name "
+                    f"the case this file belongs to.",
+                )
+            ]
+        )
+
+    def record_request(self, case_id: str, result: RequestResult) -> ChainEntry:
+        """Record a prepared request. The files hold the SSN, so the log keeps keyed digests of
+        them (HMAC with the key kept outside the database), never plain hashes: with the
+        database alone, nobody can rebuild a file and test SSNs against it."""
+        packet = result.packet
+        digest = self.store.keys
+        payload = {
+            "ready": True,
+            "channel": result.channel.channel,
+            "request_json_mac": keyed_digest(digest, "request-file", result.data["request.json"]),
+            "letter_mac": keyed_digest(digest, "request-file", result.data["request-letter.pdf"]),
+            "file_by": packet.file_by.isoformat() if packet.file_by else None,
+            "period_start": packet.period_start.isoformat(),
+            "period_end": packet.period_end.isoformat() if packet.period_end else None,
+        }
+        return self.record(case_id, "request_prepared", payload)
+
+    def entries(self, case_id: str) -> list[ChainEntry]:
+        return self.store.events(case_id)
+
+    def verify(self, case_id: str) -> tuple[int, str] | None:
+        """``None`` when the chain and every file check out, else (entry, what is wrong)."""
+        entries = self.store.events(case_id)
+        broken = first_break(entries)
+        if broken:
+            return broken
+        head_seq, head_hash, head_mac = self.store.head(case_id)
+        last = entries[-1] if entries else None
+        if head_seq is not None and (
+            last is None or last.seq != head_seq or last.hash != head_hash
+        ):
+            shown = last.seq if last else 0
+            return shown + 1, f"the log ends at entry {shown} but entry {head_seq} was recorded"
+        if last is not None and head_mac != self.store.head_mac(case_id, last.seq, last.hash):
+            return last.seq, (
+                "the log's head is not signed with this store's key: the log was rewritten by "
+                "someone without the key (or written with another key)"
+            )
+        mismatch = self._case_matches_log(case_id, entries)
+        if mismatch is not None:
+            return mismatch
+        for entry in entries:
+            file = json.loads(entry.payload).get("file")
+            if file and not (
+                self.vault.exists(file["sha256"]) and self.vault.verify(file["sha256"])
+            ):
+                return entry.seq, f"its file {file['sha256'][:12]}... is missing or changed"
+        return None
+
+    def _case_matches_log(self, case_id: str, entries: list[ChainEntry]) -> tuple[int, str] | None:
+        """The stored facts and decision are the ones the last screening entry recorded."""
+        screened = [e for e in entries if e.kind == "screened"]
+        if not screened:
+            return None
+        last = screened[-1]
+        payload = json.loads(last.payload)
+        facts_text, decision_text = self.store.case_record(case_id)
+        if payload.get("decision_sha256") not in (None, _sha(decision_text.encode())):
+            return last.seq, "the stored decision is not the one this entry recorded"
+        if "facts_mac" in payload:
+            facts = json.loads(facts_text)
+            if payload["facts_mac"] != _facts_mac(
+                self.store.keys, facts, self.store.secrets(case_id)
+            ):
+                return last.seq, "the stored case facts are not the ones this entry recorded"
+        return None
+
+    def foreign_plan_of(self, decision: dict[str, Any]) -> ForeignPlan | None:
+        def issuer(country: str) -> str | None:
+            for agreement in self.rules.for_country(country):
+                if agreement.foreign_certificate_issuer is not None:
+                    return agreement.foreign_certificate_issuer.value
+            return None
+
+        return foreign_plan(decision, self.rules.network.us_codes, issuer)
+
+    def guidance(self, case_id: str) -> list[str]:
+        """Who receives or asks for the certificate, per work country, from the rules."""
+        summary = self.store.get_case(case_id)
+        plan = self.foreign_plan_of(summary.decision)
+        if plan is not None:
+            lines = [f"Get {plan.document} from {plan.from_whom.rstrip('.')}."]
+            if plan.yearly_step:
+                lines.append(plan.yearly_step)
+            lines.append(
+                "Keep it with the case ('cocflow proof add ID FILE --kind certificate') and keep "
+                "written proof of where you showed it ('--kind delivery')."
+            )
+            return lines
+        facts = summary.facts
+        us = self.rules.network.us_codes
+        countries = sorted({e["country"] for e in facts["engagements"]} - us)
+        lines = []
+        for country in countries:
+            for agreement in self.rules.for_country(country):
+                for fact in (
+                    agreement.us_certificate_use,
+                    *agreement.delivery_notes,
+                    agreement.certificate_scope,
+                ):
+                    if fact is None:
+                        continue
+                    verify = "" if fact.confidence == "high" else " (verify for your case)"
+                    lines.append(f"{agreement.name}: {fact.value}{verify} [source: {fact.urls[0]}]")
+        lines.append(
+            "Whoever receives it (foreign authority, payroll or client), keep written "
+            "proof of receipt and add it with 'cocflow proof add ID FILE --kind "
+            "delivery --to ...'."
+        )
+        return lines
+
+    def checkpoints(self, case_id: str, today: date) -> list[Checkpoint]:
+        """The four checkpoints in order; each needs the one before and events in order.
+
+        The request must describe the case's work as it stands (prepared after the last change
+        of facts), and the certificate must be for the work country, cover the whole work
+        period and still be valid on ``today``.
+        """
+        broken = self.verify(case_id)
+        if broken is not None:
+            why = f"the proof file does not verify: entry {broken[0]}: {broken[1]}"
+            return [Checkpoint(name, False, why) for name in CHECKPOINT_NAMES]
+        summary = self.store.get_case(case_id)
+        us = self.rules.network.us_codes
+        foreign = [e for e in summary.facts["engagements"] if e["country"] not in us]
+        countries = sorted({e["country"] for e in foreign})
+        work_start = min((e["start"] for e in foreign), default=None)
+        ends = [e.get("end") for e in foreign]
+        work_end = None if not ends or None in ends else max(e for e in ends if e)
+        payloads = [(e, json.loads(e.payload)) for e in self.store.events(case_id)]
+        plan = self.foreign_plan_of(summary.decision)
+        if plan is not None:
+            steps = foreign_steps(
+                plan,
+                [(e.seq, e.kind, p) for e, p in payloads],
+                summary.kind,
+                lambda p: self._covers(p, countries, work_start, work_end, today),
+            )
+            return [Checkpoint(s.name, s.done, s.evidence) for s in steps]
+        changed = max((e.seq for e, _ in payloads if e.kind == "facts_changed"), default=0)
+        screened = [(e, p) for e, p in payloads if e.kind == "screened"]
+        last = screened[-1] if screened else None
+        one = Checkpoint(
+            CHECKPOINT_NAMES[0],
+            bool(last and last[1]["outcome"] == "go"),
+            f"entry {last[0].seq}: screening says {last[1]['outcome']}"
+            if last
+            else "no screening recorded",
+        )
+        prepared = [
+            e
+            for e, p in payloads
+            if e.kind == "request_prepared"
+            and p.get("ready")
+            and e.seq > changed
+            and p.get("period_start") == work_start
+            and p.get("period_end") == work_end
+        ]
+        submitted = [
+            e
+            for e, _ in payloads
+            if e.kind == "submitted" and prepared and e.seq > prepared[-1].seq
+        ]
+        if submitted:
+            why = (
+                f"entry {submitted[-1].seq}: submitted after the clean check of entry "
+                f"{prepared[-1].seq}"
+            )
+        elif prepared:
+            why = f"no submission recorded after the clean check of entry {prepared[-1].seq}"
+        else:
+            why = (
+                "no clean check of the case as it stands ('cocflow request CASE --out DIR "
+                "--case ID', after the last change of facts)"
+            )
+        two = Checkpoint(CHECKPOINT_NAMES[1], one.done and bool(submitted), why)
+        after = submitted[-1].seq if submitted else None
+        certificates = [
+            (e, p)
+            for e, p in payloads
+            if e.kind == "certificate_received" and after is not None and e.seq > after
+        ]
+        good = [
+            (e, p)
+            for e, p in certificates
+            if self._covers(p, countries, work_start, work_end, today)
+        ]
+        confirmation = [
+            e
+            for e, p in payloads
+            if e.kind in ("approved", "submitted")
+            and p.get("file")
+            and prepared
+            and e.seq > prepared[-1].seq
+        ]
+        done3 = two.done and bool(good and confirmation)
+        if done3:
+            why = (
+                f"certificate (entry {good[-1][0].seq}), confirmation (entry "
+                f"{confirmation[-1].seq}) and submitted data (entry {prepared[-1].seq})"
+            )
+        elif certificates and not good:
+            why = (
+                f"the certificate of entry {certificates[-1][0].seq} does not cover the work "
+                f"({', '.join(countries)}, {work_start} to {work_end or 'open-ended'}) on "
+                f"{today}: check its country and period"
+            )
+        else:
+            why = (
+                "needs, after the submission, the certificate (with --country, "
+                "--period-start and --period-end), and the approval or submission "
+                "confirmation as a file"
+            )
+        three = Checkpoint(CHECKPOINT_NAMES[2], done3, why)
+        cert_seq = good[-1][0].seq if good else None
+        delivered = [
+            (e, p)
+            for e, p in payloads
+            if e.kind == "delivered" and cert_seq is not None and e.seq > cert_seq
+        ]
+        receipt = [(e, p) for e, p in delivered if p.get("file")]
+        if receipt:
+            why = (
+                f"entry {receipt[-1][0].seq}: delivered to {receipt[-1][1].get('to')} with "
+                "proof of receipt"
+            )
+        elif delivered:
+            why = (
+                f"entry {delivered[-1][0].seq}: sent to {delivered[-1][1].get('to')} but no "
+                f"written proof of receipt is on file"
+            )
+        else:
+            why = "no delivery of the certificate recorded after it was received"
+        four = Checkpoint(CHECKPOINT_NAMES[3], done3 and bool(receipt), why)
+        return [one, two, three, four]
+
+    @staticmethod
+    def _covers(
+        payload: dict[str, Any],
+        countries: list[str],
+        start: str | None,
+        end: str | None,
+        today: date,
+    ) -> bool:
+        first, last = payload.get("period_start"), payload.get("period_end")
+        if len(countries) != 1 or payload.get("country") != countries[0] or not first:
+            return False
+        if start is None or first > start:
+            return False
+        return last is None or (end is not None and last >= end and last >= today.isoformat())
+
+    def export(self, case_id: str, out: Path) -> Path:
+        """A zip of the proof file: SHA256SUMS, manifest.json, chain.json, files, timeline."""
+        summary = self.store.get_case(case_id)
+        broken = self.verify(case_id)
+        if broken is not None:
+            raise CocflowError(
+                f"the proof file of case {case_id} is broken at entry {broken[0]} "
+                f"({broken[1]}): nothing was exported. Run 'cocflow proof verify {case_id}' "
+                f"and restore the store from a backup."
+            )
+        entries = self.store.events(case_id)
+        members: dict[str, bytes] = {}
+        files = []
+        for entry in entries:
+            file = json.loads(entry.payload).get("file")
+            if file:
+                ext = {
+                    "application/pdf": "pdf",
+                    "image/png": "png",
+                    "image/jpeg": "jpg",
+                    "message/rfc822": "eml",
+                    "text/plain": "txt",
+                }[file["media_type"]]
+                name = f"files/{file['sha256']}.{ext}"
+                members[name] = self.vault.read(file["sha256"])
+                files.append(
+                    {"path": name, **{k: file[k] for k in ("sha256", "size", "media_type")}}
+                )
+        chain = [e.as_dict() for e in entries]
+        members["chain.json"] = (json.dumps(chain, indent=2, ensure_ascii=False) + "\n").encode()
+        checkpoints = self.checkpoints(case_id, date.today())
+        manifest = {
+            "cocflow_proof": 1,
+            "case": summary.id,
+            "title": summary.title,
+            "outcome": summary.outcome,
+            "entries": len(entries),
+            "head_hash": entries[-1].hash if entries else None,
+            "chain_intact": self.verify(case_id) is None,
+            "files": files,
+            "checkpoints": [
+                {"name": c.name, "done": c.done, "evidence": c.evidence} for c in checkpoints
+            ],
+        }
+        members["manifest.json"] = (
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        ).encode()
+        members["timeline.html"] = _timeline(summary, entries, checkpoints).encode()
+        sums = "".join(f"{_sha(data)}  {name}\n" for name, data in sorted(members.items()))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in sorted(members.items()):
+                archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+            archive.writestr(zipfile.ZipInfo("SHA256SUMS", date_time=(1980, 1, 1, 0, 0, 0)), sums)
+        atomic_write(out, buffer.getvalue())
+        return out
+
+
+def _timeline(
+    summary: CaseSummary, entries: list[ChainEntry], checkpoints: list[Checkpoint]
+) -> str:
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{x.seq}</td><td>{e(x.at)}</td><td>{e(x.kind)}</td>"
+        f"<td><code>{e(canonical(json.loads(x.payload)))}</code></td>"
+        f"<td><code>{x.hash[:16]}</code></td></tr>"
+        for x in entries
+    )
+    marks = "".join(
+        f"<li>{'&#10003;' if c.done else '&#9744;'} {e(c.name)}: {e(c.evidence)}</li>"
+        for c in checkpoints
+    )
+    rely = "yes" if all(c.done for c in checkpoints) else "not yet"
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Proof file "
+        f"{e(summary.id)}</title></head><body><h1>Proof file of case {e(summary.id)}</h1>"
+        f"<p>{e(summary.title)}</p><h2>Checkpoints</h2><ul>{marks}</ul>"
+        f"<p>Rely on the exemption: {rely}</p><h2>Timeline</h2><table border='1'>"
+        f"<tr><th>#</th><th>When (UTC)</th><th>What</th><th>Details</th><th>Hash</th></tr>"
+        f"{rows}</table></body></html>\n"
+    )
+
+
+def _private_home(home: Path, *, sqlite: bool) -> None:
+    """The home folder readable by its owner only (0700), and the SQLite file too (0600, which
+    SQLite copies to its -wal and -shm files). Wider modes left by older versions are narrowed."""
+    try:
+        if not home.is_dir():
+            home.mkdir(parents=True, exist_ok=True, mode=0o700)
+            home.chmod(0o700)  # mkdir's mode is reduced by the umask
+        if not sqlite:
+            return
+        for path in (home / "cocflow.db", home / "cocflow.db-wal", home / "cocflow.db-shm"):
+            if path.name == "cocflow.db" and not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            if path.is_file() and path.stat().st_mode & 0o077 and os.access(path, os.W_OK):
+                path.chmod(0o600)
+    except OSError:
+        return  # a read-only or foreign folder: opening the store reports what is wrong
+
+
+def open_casework(settings: Settings, rules: RuleBook) -> Casework:
+    """The store (SQLite in COCFLOW_HOME unless COCFLOW_DATABASE_URL), its key and vault."""
+    _private_home(settings.home, sqlite=settings.database_url is None)
+    engine = open_engine(settings.database_url or sqlite_url(settings.home))
+    created: list[Path] = []
+    try:
+        keys = load_keys(
+            settings.key_path,
+            settings.env_key,
+            data_exists=database_exists(engine),
+            on_create=created.append,
+        )
+        store = Store(engine, keys)
+        store.check_key()
+    except BaseException:
+        engine.dispose()
+        raise
+    vault = Vault(
+        settings.home / "files",
+        max_bytes=settings.max_file_mb * 1024 * 1024,
+        key=keys.data_key,
+    )
+    work = Casework(store, vault, rules)
+    work.created_key = created[0] if created else None
+    return work

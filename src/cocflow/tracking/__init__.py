@@ -1,0 +1,1 @@
+"""Tracking: the travel log, dated obligations and what changed since filing."""
