@@ -88,8 +88,8 @@ def batch(rows: int) -> None:
                     pass
 
         def screen_all() -> None:
-            header, data = _read_roster(roster)
-            cases, errors, _ = parse_roster(data, header)
+            header, data, bad = _read_roster(roster)
+            cases, errors, _ = parse_roster(data, header, bad)
             assert not errors
             for _ in screen_roster(cases, rules, date(2026, 11, 25)):
                 pass
