@@ -1,8 +1,8 @@
 """Which single change a person can still make would turn a ``pause`` or ``no_go`` into a ``go``.
 
-Only changes that are still open are proposed: a shorter stay (an end date still ahead), not
-working in one of several countries, or living in the United States during work that has not
-begun. Facts about the past (where the person lived, when a job or a business began, a
+Only changes that are still open are proposed, for work that has not begun: a shorter stay (its
+expected length is judged when it begins), not working in one of several countries, or living in
+the United States during it. Facts about the past (where the person lived, when a job or a business began, a
 nationality) are never proposed: suggesting them would invite a false statement. Each candidate
 is applied to a copy of the case and screened again; only the changes that really produce a
 ``go`` are reported. Nothing here knows a country's rules: a shorter stay ends on the last day
@@ -102,7 +102,7 @@ def go_if(case: Case, decision: Decision, rules: RuleBook, as_of: date) -> tuple
         if not {r.code for r in segment.reasons} & _LENGTH_CODES:
             continue
         tried.add(segment.country)  # one try per country keeps long cases fast
-        if latest < max(segment.start, as_of):  # the stay cannot end that early any more
+        if segment.start <= as_of:  # its expected length was judged when it began
             continue
         if _is_go(_with_end(case, index, latest), rules, as_of):
             where = country_name(segment.country)

@@ -12,7 +12,7 @@ from datetime import date
 
 from cocflow.case import Case, Engagement
 from cocflow.countries import country_name
-from cocflow.dates import Fit, fit_within, limit_window, next_day
+from cocflow.dates import Fit, add_months, fit_within, limit_window, next_day
 from cocflow.rules.model import Agreement, Document, RuleSpec
 from cocflow.screening.decision import Certificate, Coverage, Reason
 from cocflow.screening.postings import Posting
@@ -109,8 +109,12 @@ def _moved_from_us(
     """A posting or transfer moves work from the U.S.: where did the person live before?
 
     The last residence before the stay outside the work country decides; a move into the
-    work country shortly before the work starts is normal. Living in the work country since
-    before the job or business ``began`` means nothing was moved from the United States.
+    work country shortly before the work starts is normal. An employee may be sent through a
+    third country, by the employer they already worked for in the United States (the detached-
+    worker sections: "directly, or after working in a third country"). Living in the work
+    country since before the job began means nothing was moved from the United States (pause);
+    since before the business began, the business was never carried on in the United States,
+    so the transfer exception cannot apply and the place of work covers it.
     """
     country = stay.engagement.country
     earlier = sorted(
@@ -120,6 +124,15 @@ def _moved_from_us(
     )
     for row in earlier:
         if row.country == country:
+            if began is not None and row.start <= began and what == "business":
+                return _foreign(
+                    "SE_NOT_TRANSFERRED",
+                    f"The person has lived in {stay.where} since {row.start}, before the "
+                    f"business began on {began}: it was not moved from the United States, so "
+                    f"the transfer exception does not apply and {stay.where} covers "
+                    f"self-employment performed there.",
+                    src,
+                )
             if began is not None and row.start <= began:
                 return _unclear(
                     "NOT_MOVING_FROM_US",
@@ -132,6 +145,8 @@ def _moved_from_us(
             continue
         if stay.is_us(row.country):
             return None
+        if what == "job" and _lived_in_us_in_the_job(stay, began):
+            continue  # sent on by the same employer through a third country
         return _unclear(
             "NOT_MOVING_FROM_US",
             f"The person lived in {country_name(row.country)} "
@@ -140,6 +155,16 @@ def _moved_from_us(
             src,
         )
     return None
+
+
+def _lived_in_us_in_the_job(stay: Stay, hired: date | None) -> bool:
+    """Whether the person lived in the United States while already in this job."""
+    if hired is None:
+        return False
+    return any(
+        stay.is_us(r.country) and (r.end is None or r.end >= hired) and r.start < stay.posting.start
+        for r in stay.case.residence
+    )
 
 
 def _limit(
@@ -373,10 +398,12 @@ def _transfer(stay: Stay, spec: RuleSpec, src: tuple[str, ...]) -> Finding:
                 src,
             )
         )
-    gaps.add(_moved_from_us(stay, src, "business", since))
+    decisive = gaps.add(_moved_from_us(stay, src, "business", since))
+    if decisive:
+        return decisive
     decisive = gaps.add(_limit(stay, spec, src, "SE_TRANSFER_OVER_LIMIT", "SE_TRANSFER_OPEN_ENDED"))
     decisive = decisive or _conditions(stay, spec, src, gaps)
-    return decisive or gaps.result(
+    result = decisive or gaps.result(
         _us(
             "SE_TRANSFER_WITHIN_LIMIT",
             f"A U.S. business operating since {since} moves to "
@@ -385,6 +412,19 @@ def _transfer(stay: Stay, spec: RuleSpec, src: tuple[str, ...]) -> Finding:
             src,
         )
     )
+    if result.coverage == "us" and since is not None and add_months(since, 12) > stay.posting.start:
+        result.reasons.append(
+            Reason(
+                "SE_BUSINESS_RECENT",
+                f"The business began on {since}, less than a year before the work in "
+                f"{stay.where} started: the exception is for self-employment normally carried "
+                f"on in the United States before the move, which a new business may not show. "
+                f"Check with SSA before relying on it.",
+                src,
+                "warning",
+            )
+        )
+    return result
 
 
 def _residence(stay: Stay, spec: RuleSpec, src: tuple[str, ...]) -> Finding:

@@ -225,34 +225,24 @@ def _judge(index: int, ctx: _Context, agreement: Agreement) -> tuple[Finding, bo
                 )
             ],
         ), True
-    if e.start < eif.value:
-        if e.end is not None and e.end < eif.value:
-            return Finding(
-                "dual_risk",
-                "none",
-                [
-                    Reason(
-                        "AGREEMENT_NOT_IN_FORCE_AT_START",
-                        f"The work ends before the agreement with "
-                        f"{name} took effect on {eif.value}.",
-                        eif.urls,
-                    )
-                ],
-            ), False
+    if e.start < eif.value and e.end is not None and e.end < eif.value:
         return Finding(
-            "undetermined",
-            "undetermined",
+            "dual_risk",
+            "none",
             [
                 Reason(
                     "AGREEMENT_NOT_IN_FORCE_AT_START",
-                    f"The work starts before the agreement with "
-                    f"{name} takes effect on {eif.value}.",
+                    f"The work ends before the agreement with {name} took effect on {eif.value}.",
                     eif.urls,
                 )
             ],
         ), False
     timeline = agreement.employee if case.kind == "employee" else agreement.self_employed
-    entry = _entry_on(timeline, e.start)
+    # Work that began before the agreement took effect is judged from that day (the limits
+    # count from the later of the two: RS 02002.165, RS 02002.615); the months before it were
+    # covered by both countries.
+    judged_from = max(e.start, eif.value)
+    entry = _entry_on(timeline, judged_from)
     if entry is None:
         return Finding(
             "undetermined",
@@ -275,6 +265,17 @@ def _judge(index: int, ctx: _Context, agreement: Agreement) -> tuple[Finding, bo
     stay = Stay(index, e, case, agreement, posting, us_codes)
     finding = _apply_entry(stay, entry, ctx.as_of)
     finding.reasons.extend(_posting_notes(stay, entry))
+    if e.start < eif.value:
+        finding.reasons.append(
+            Reason(
+                "AGREEMENT_NOT_IN_FORCE_AT_START",
+                f"The work began on {e.start}, before the agreement with {name} took effect on "
+                f"{eif.value}: the answer applies from {eif.value}; the months before were "
+                f"covered by both countries.",
+                eif.urls,
+                "warning",
+            )
+        )
     scope = agreement.certificate_scope
     if scope is not None and finding.certificate in ("us", "foreign"):
         finding.reasons.append(Reason("CERTIFICATE_SCOPE", scope.value, scope.urls, "info"))
