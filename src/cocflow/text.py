@@ -3,11 +3,12 @@ calendars, rules)."""
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 __all__ = ["control_character"]
 
-_LINE_CONTROLS = frozenset("\t\n\r")
+# Unicode's control characters (category Cc: C0, DEL and C1), less tab, line feed and return.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def control_character(text: str) -> str | None:
@@ -15,7 +16,5 @@ def control_character(text: str) -> str | None:
 
     Text a person or a file supplies never needs one, and they do harm: a NUL byte breaks
     databases and documents, an escape sequence rewrites the terminal that shows the text."""
-    for ch in text:
-        if ch not in _LINE_CONTROLS and unicodedata.category(ch) == "Cc":
-            return f"U+{ord(ch):04X}"
-    return None
+    found = _CONTROL.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None

@@ -6,7 +6,6 @@ fix it, all at once, so a person can correct a file in one pass.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -239,6 +238,8 @@ def _path(loc: Sequence[int | str]) -> str:
 
 def _suggest(given: str, choices: Sequence[str]) -> str:
     """ " (did you mean kind?)" for a near miss among ``choices``, or nothing."""
+    import difflib  # only when a mistake is reported
+
     close = difflib.get_close_matches(given[:60], list(choices), n=1, cutoff=0.7)
     return f" (did you mean {close[0]}?)" if close else ""
 

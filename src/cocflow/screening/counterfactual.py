@@ -2,10 +2,10 @@
 
 Only changes that are still open are proposed, for work that has not begun: a shorter stay (its
 expected length is judged when it begins), not working in one of several countries, or living in
-the United States during it. Facts about the past (where the person lived, when a job or a business began, a
-nationality) are never proposed: suggesting them would invite a false statement. Each candidate
-is applied to a copy of the case and screened again; only the changes that really produce a
-``go`` are reported. Nothing here knows a country's rules: a shorter stay ends on the last day
+the United States during it. Facts about the past (where the person lived, when a job or a
+business began, a nationality) are never proposed: suggesting them would invite a false
+statement. Each candidate is applied to a copy of the case and screened again; only the changes
+that really produce a ``go`` are reported. Nothing here knows a country's rules: a shorter stay ends on the last day
 the engine found the segment's limit to allow.
 """
 
