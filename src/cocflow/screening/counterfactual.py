@@ -5,8 +5,8 @@ expected length is judged when it begins), not working in one of several countri
 the United States during it. Facts about the past (where the person lived, when a job or a
 business began, a nationality) are never proposed: suggesting them would invite a false
 statement. Each candidate is applied to a copy of the case and screened again; only the changes
-that really produce a ``go`` are reported. Nothing here knows a country's rules: a shorter stay ends on the last day
-the engine found the segment's limit to allow.
+that really produce a ``go`` are reported. Nothing here knows a country's rules: a shorter stay
+ends on the last day the engine found the segment's limit to allow.
 """
 
 from __future__ import annotations
