@@ -511,3 +511,22 @@ def test_a_unique_prefix_names_a_case(work: Casework) -> None:
             work.resolve(first[:common])
     with pytest.raises(InputError, match="there is no case"):
         work.resolve("zzzz-no-such-case")
+
+
+def test_the_export_keeps_original_file_names_the_database_does_not(
+    work: Casework, tmp_path: Path
+) -> None:
+    case_id, _ = work.new_case(COMPLETE, TODAY)
+    named = _file(tmp_path, "Jane-Quinn-Doe approval.txt", b"Approved, 2027-02-01\n")
+    work.add(case_id, "approval", named, {})
+    with work.store.engine.connect() as c:
+        payloads = " ".join(r[0] for r in c.execute(text("SELECT payload FROM events")))
+    assert "Jane-Quinn-Doe" not in payloads
+    out = work.export(case_id, tmp_path / "bundle.zip")
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+    assert any(
+        n.startswith("files/002-") and n.endswith("-Jane-Quinn-Doe approval.txt") for n in names
+    )
+    assert manifest["files"][0]["original_name"] == "Jane-Quinn-Doe approval.txt"

@@ -6,6 +6,7 @@ the vault before the log entry that names them, so an entry never points at a mi
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import json
@@ -26,7 +27,7 @@ from cocflow.rules.loader import RuleBook
 from cocflow.screening.decision import Decision
 from cocflow.screening.screen import screen
 from cocflow.services.filing import RequestResult
-from cocflow.store.crypto import Keys, keyed_digest, load_keys
+from cocflow.store.crypto import Keys, decrypt, encrypt, keyed_digest, load_keys
 from cocflow.store.db import database_exists, open_engine, sqlite_url
 from cocflow.store.repo import CaseSummary, Store, unknown_case
 from cocflow.store.vault import StoredFile, Vault
@@ -397,14 +398,33 @@ class Casework:
         stored: StoredFile | None = None
         if file is not None:
             stored = self.vault.ingest(file)
-            # The file's own name is not kept: names can carry personal data.
-            payload["file"] = {
-                "sha256": stored.sha256,
-                "size": stored.size,
-                "media_type": stored.media_type,
-            }
+            payload["file"] = self._file_entry(case_id, stored, Path(file).name)
         info = (stored.sha256, stored.size, stored.media_type) if stored else None
         return self.store.append(case_id, KINDS[kind], payload, info)
+
+    def _file_entry(self, case_id: str, stored: StoredFile, name: str) -> dict[str, Any]:
+        """A stored file as the log records it. Its original name can carry personal data, so
+        it is kept encrypted (for the export), never in plain text."""
+        sealed = encrypt(self.store.keys, name, table="events", column="file_name", row_id=case_id)
+        return {
+            "sha256": stored.sha256,
+            "size": stored.size,
+            "media_type": stored.media_type,
+            "name_sealed": base64.b64encode(sealed).decode("ascii"),
+        }
+
+    def _file_name(self, case_id: str, file: dict[str, Any]) -> str | None:
+        sealed = file.get("name_sealed")
+        if not sealed:
+            return None
+        name = decrypt(
+            self.store.keys,
+            base64.b64decode(sealed),
+            table="events",
+            column="file_name",
+            row_id=case_id,
+        )
+        return "".join(c if c.isalnum() or c in "._- " else "_" for c in Path(name).name)[:120]
 
     def record(self, case_id: str, kind: str, payload: dict[str, Any]) -> ChainEntry:
         return self.store.append(case_id, kind, payload)
@@ -450,6 +470,8 @@ class Casework:
             "period_start": packet.period_start.isoformat(),
             "period_end": packet.period_end.isoformat() if packet.period_end else None,
         }
+        # The letter itself is not put in the vault: the vault names a document by the plain
+        # SHA-256 of its bytes, and a generated letter could be rebuilt to test SSNs.
         return self.record(case_id, "request_prepared", payload)
 
     def entries(self, case_id: str) -> list[ChainEntry]:
@@ -709,10 +731,17 @@ class Casework:
                     "message/rfc822": "eml",
                     "text/plain": "txt",
                 }[file["media_type"]]
-                name = f"files/{file['sha256']}.{ext}"
+                original = self._file_name(case_id, file)
+                readable = f"-{original}" if original else f".{ext}"
+                name = f"files/{entry.seq:03d}-{file['sha256'][:12]}{readable}"
                 members[name] = self.vault.read(file["sha256"])
                 files.append(
-                    {"path": name, **{k: file[k] for k in ("sha256", "size", "media_type")}}
+                    {
+                        "path": name,
+                        "entry": entry.seq,
+                        "original_name": original,
+                        **{k: file[k] for k in ("sha256", "size", "media_type")},
+                    }
                 )
         chain = [e.as_dict() for e in entries]
         members["chain.json"] = (json.dumps(chain, indent=2, ensure_ascii=False) + "\n").encode()
