@@ -530,3 +530,12 @@ def test_the_export_keeps_original_file_names_the_database_does_not(
         n.startswith("files/002-") and n.endswith("-Jane-Quinn-Doe approval.txt") for n in names
     )
     assert manifest["files"][0]["original_name"] == "Jane-Quinn-Doe approval.txt"
+
+
+def test_the_timeline_is_a_page_an_inspector_can_read(work: Casework, tmp_path: Path) -> None:
+    case_id = _chain(work, tmp_path)
+    with zipfile.ZipFile(work.export(case_id, tmp_path / "bundle.zip")) as archive:
+        page = archive.read("timeline.html").decode()
+    assert "<style>" in page and "<script" not in page and "http" not in page.split("</style>")[0]
+    assert "Request submitted by fax on 2026-12-01." in page
+    assert "Rely on the exemption: not yet" in page and "Coverage confirmed" in page

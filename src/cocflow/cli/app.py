@@ -751,7 +751,7 @@ def proof_list(
     if format is Format.json:
         _dump([e.as_dict() for e in entries])
         return
-    from cocflow.cli.render import entry_sentence
+    from cocflow.proof.sentences import entry_sentence
 
     for e in entries:
         typer.echo(f"{e.seq:>3}. {e.at[:10]}  {entry_sentence(e.kind, json.loads(e.payload))}")
