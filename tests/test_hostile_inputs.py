@@ -229,10 +229,6 @@ def test_a_trip_log_with_a_huge_cell_reports_it() -> None:
     assert [(line, p.code) for line, p in problems] == [(2, "VALUE_TOO_LONG")]
 
 
-def test_the_roster_columns_are_still_documented() -> None:
-    assert "region" in batch.ROSTER_COLUMNS
-
-
 # --- dates ----------------------------------------------------------------------------------
 
 

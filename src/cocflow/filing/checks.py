@@ -204,11 +204,10 @@ def _rule_conditions(f: Filing) -> set[str]:
     found: set[str] = set()
     for _, e in f.work():
         for agreement in f.rules.for_country(e.country):
-            timeline = agreement.employee if f.kind == "employee" else agreement.self_employed
-            for entry in timeline:
-                if entry.start <= e.start and (entry.end is None or e.start <= entry.end):
-                    found |= {c.id for c in entry.conditions}
-                    found |= {c.id for r in entry.readings for c in r.conditions}
+            entry = agreement.rule_on(f.kind, e.start)
+            if entry is not None:
+                found |= {c.id for c in entry.conditions}
+                found |= {c.id for r in entry.readings for c in r.conditions}
     return found
 
 

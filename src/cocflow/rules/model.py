@@ -282,6 +282,15 @@ class Agreement(_Model):
     us_certificate_use: TextFact | None = None
     delivery_notes: tuple[TextFact, ...] = ()
 
+    def rule_on(self, kind: str, day: date) -> RuleEntry | None:
+        """The rule for ``kind`` of worker in force on ``day`` (the newest whose dates hold)."""
+        timeline = self.employee if kind == "employee" else self.self_employed
+        chosen = None
+        for entry in timeline:
+            if entry.start <= day and (entry.end is None or day <= entry.end):
+                chosen = entry
+        return chosen
+
     def extras_for(
         self, kind: str, citizenship: tuple[str, ...] | None
     ) -> tuple[RequestExtra, ...]:

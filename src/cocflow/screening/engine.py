@@ -17,7 +17,7 @@ from cocflow.case import Case, Engagement
 from cocflow.countries import country_name
 from cocflow.rules.loader import RuleBook
 from cocflow.rules.model import DECIDING_CONFIDENCE, Agreement, RepeatedPosting, RuleEntry
-from cocflow.screening.coverage import Finding, Stay, apply_rule
+from cocflow.screening.coverage import Finding, Stay, apply_rule, residence_during
 from cocflow.screening.decision import Coverage, Decision, Outcome, Reason, Segment
 from cocflow.screening.postings import Posting, postings
 
@@ -48,14 +48,6 @@ class _Context:
 
     def is_us(self, code: str | None) -> bool:
         return code in self.rules.network.us_codes
-
-
-def _entry_on(timeline: tuple[RuleEntry, ...], day: date) -> RuleEntry | None:
-    chosen = None
-    for entry in timeline:
-        if entry.start <= day and (entry.end is None or day <= entry.end):
-            chosen = entry
-    return chosen
 
 
 def _apply_entry(stay: Stay, entry: RuleEntry, as_of: date) -> Finding:
@@ -237,12 +229,11 @@ def _judge(index: int, ctx: _Context, agreement: Agreement) -> tuple[Finding, bo
                 )
             ],
         ), False
-    timeline = agreement.employee if case.kind == "employee" else agreement.self_employed
     # Work that began before the agreement took effect is judged from that day (the limits
     # count from the later of the two: RS 02002.165, RS 02002.615); the months before it were
     # covered by both countries.
     judged_from = max(e.start, eif.value)
-    entry = _entry_on(timeline, judged_from)
+    entry = agreement.rule_on(case.kind, judged_from)
     if entry is None:
         return Finding(
             "undetermined",
@@ -289,11 +280,8 @@ def _outside_territory(ctx: _Context, agreement: Agreement, e: Engagement) -> Fi
         return None
     left_out = ctx.rules.network.us_codes - set(territory.value)
     case = ctx.case
-    places: list[tuple[str, str | None]] = [
-        ("The person lives in", r.country)
-        for r in case.residence
-        if r.start <= (e.end or date.max) and (r.end is None or r.end >= e.start)
-    ]
+    during, _ = residence_during(case, e.start, e.end)
+    places: list[tuple[str, str | None]] = [("The person lives in", c) for c in sorted(during)]
     before = [r for r in case.residence if r.start < e.start]
     if before:
         places.append(

@@ -12,7 +12,6 @@ import io
 import json
 import os
 import zipfile
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from cocflow.store.crypto import Keys, decrypt, encrypt, keyed_digest, load_keys
 from cocflow.store.db import database_exists, open_engine, sqlite_url
 from cocflow.store.repo import CaseSummary, Store, unknown_case
 from cocflow.store.vault import StoredFile, Vault
-from cocflow.tracking.foreignpath import ForeignPlan, foreign_plan, foreign_steps
+from cocflow.tracking.foreignpath import Checkpoint, ForeignPlan, foreign_plan, foreign_steps
 
 __all__ = ["KINDS", "Casework", "Checkpoint", "open_casework"]
 
@@ -227,13 +226,6 @@ CHECKPOINT_NAMES = (
     "Records stored together",
     "Certificate delivered with proof of receipt",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    name: str
-    done: bool
-    evidence: str
 
 
 class Casework:
@@ -575,7 +567,11 @@ class Casework:
         of facts), and the certificate must be for the work country, cover the whole work
         period and still be valid on ``today``.
         """
-        broken = self.verify(case_id)
+        return self._checkpoints(case_id, today, self.verify(case_id))
+
+    def _checkpoints(
+        self, case_id: str, today: date, broken: tuple[int, str] | None
+    ) -> list[Checkpoint]:
         if broken is not None:
             why = f"the proof file does not verify: entry {broken[0]}: {broken[1]}"
             return [Checkpoint(name, False, why) for name in CHECKPOINT_NAMES]
@@ -589,13 +585,12 @@ class Casework:
         payloads = [(e, json.loads(e.payload)) for e in self.store.events(case_id)]
         plan = self.foreign_plan_of(summary.decision)
         if plan is not None:
-            steps = foreign_steps(
+            return foreign_steps(
                 plan,
                 [(e.seq, e.kind, p) for e, p in payloads],
                 summary.kind,
                 lambda p: self._covers(p, countries, work_start, work_end, today),
             )
-            return [Checkpoint(s.name, s.done, s.evidence) for s in steps]
         changed = max((e.seq for e, _ in payloads if e.kind == "facts_changed"), default=0)
         screened = [(e, p) for e, p in payloads if e.kind == "screened"]
         last = screened[-1] if screened else None
@@ -745,7 +740,7 @@ class Casework:
                 )
         chain = [e.as_dict() for e in entries]
         members["chain.json"] = (json.dumps(chain, indent=2, ensure_ascii=False) + "\n").encode()
-        checkpoints = self.checkpoints(case_id, date.today())
+        checkpoints = self._checkpoints(case_id, date.today(), None)  # verified above
         manifest = {
             "cocflow_proof": 1,
             "case": summary.id,
@@ -753,7 +748,7 @@ class Casework:
             "outcome": summary.outcome,
             "entries": len(entries),
             "head_hash": entries[-1].hash if entries else None,
-            "chain_intact": self.verify(case_id) is None,
+            "chain_intact": True,  # a broken proof file is refused above
             "files": files,
             "checkpoints": [
                 {"name": c.name, "done": c.done, "evidence": c.evidence} for c in checkpoints

@@ -16,7 +16,7 @@ from typing import Any
 
 from cocflow.countries import country_name
 
-__all__ = ["ForeignPlan", "foreign_plan", "foreign_steps"]
+__all__ = ["Checkpoint", "ForeignPlan", "foreign_plan", "foreign_steps"]
 
 Event = tuple[int, str, dict[str, Any]]  # (seq, kind, payload)
 
@@ -30,7 +30,9 @@ class ForeignPlan:
 
 
 @dataclass(frozen=True, slots=True)
-class Step:
+class Checkpoint:
+    """One step towards relying on the exemption: done or not, with its evidence."""
+
     name: str
     done: bool
     evidence: str
@@ -68,13 +70,13 @@ def foreign_steps(
     events: Sequence[Event],
     kind: str,
     covers: Callable[[dict[str, Any]], bool],
-) -> list[Step]:
+) -> list[Checkpoint]:
     """The four checkpoints of the foreign path, each needing the one before."""
     changed = max((seq for seq, k, _ in events if k == "facts_changed"), default=0)
     screened = [(seq, p) for seq, k, p in events if k == "screened"]
     last = screened[-1] if screened else None
     names = " and ".join(country_name(c) for c in plan.countries)
-    one = Step(
+    one = Checkpoint(
         "Foreign coverage confirmed",
         bool(last and last[1].get("outcome") == "no_go"),
         f"entry {last[0]}: screening says {last[1].get('outcome')}: {names} covers the work"
@@ -82,7 +84,7 @@ def foreign_steps(
         else "no screening recorded",
     )
     asked = [seq for seq, k, _ in events if k == "submitted" and seq > changed]
-    two = Step(
+    two = Checkpoint(
         f"Request for {plan.document} filed",
         one.done and bool(asked),
         f"entry {asked[-1]}: request recorded"
@@ -97,7 +99,7 @@ def foreign_steps(
         if k == "certificate_received" and after is not None and seq > after
     ]
     good = [seq for seq, p in received if covers(p)]
-    three = Step(
+    three = Checkpoint(
         "Records stored together",
         two.done and bool(good),
         f"entry {good[-1]}: {plan.document} on file"
@@ -115,7 +117,7 @@ def foreign_steps(
         for seq, k, p in events
         if k == "delivered" and p.get("file") and good and seq > good[-1]
     ]
-    four = Step(
+    four = Checkpoint(
         "Exemption shown where U.S. contributions are due",
         three.done and bool(shown),
         f"entry {shown[-1]}: {where}, with proof"
