@@ -24,7 +24,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from cocflow.tracking.trips import TRIP_COLUMNS, day_counts, gaps, overlaps, parse_trips_csv
+from cocflow.io.tripfiles import parse_trips_csv
+from cocflow.tracking.trips import TRIP_COLUMNS, day_counts, gaps, overlaps
 
 COUNTRIES = [
     "US",

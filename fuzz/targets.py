@@ -26,10 +26,11 @@ from pathlib import Path
 from cocflow.case import Case
 from cocflow.errors import CocflowError, Problem
 from cocflow.io.casefile import CaseFile, load_case
+from cocflow.io.tripfiles import parse_trips_csv, parse_trips_ics
 from cocflow.rules.loader import load_agreement_file
 from cocflow.rules.model import Agreement
 from cocflow.services import batch
-from cocflow.tracking.trips import Trip, gaps, overlaps, parse_trips_csv, parse_trips_ics
+from cocflow.tracking.trips import Trip, gaps, overlaps
 
 __all__ = ["ALLOWED", "HANG_SECONDS", "TARGETS", "Finding", "innermost_frame"]
 

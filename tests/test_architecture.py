@@ -19,10 +19,6 @@ FACES = {"cli"}
 
 # Known exceptions, each to be removed by the work that removes its reason.
 ALLOWED = {
-    # The filing checks, the packet and the watcher still read the case *file* model; one case
-    # model for every face will replace it.
-    ("filing", "io"),
-    ("tracking", "io"),
     # The rules loader is the rules' own edge: it reads the data files.
     ("rules", "io"),
 }

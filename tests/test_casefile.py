@@ -37,7 +37,7 @@ def _with(path: str, value: Any) -> dict[str, Any]:
 def test_base_case_is_valid() -> None:
     case = parse_case(BASE).to_case()
     assert case.engagements[0].country == "PT"
-    assert case.residence[0].end is None
+    assert case.worker.residence[0].end is None
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ def complete() -> dict[str, Any]:
 def run(data: dict[str, Any], rules: RuleBook) -> CheckReport:
     case_file = parse_case(data)
     decision = screen(case_file.to_case(), rules, TODAY)
-    return check_filing(Filing(case_file, decision, rules, TODAY))
+    return check_filing(Filing(case_file.to_case(), decision, rules, TODAY))
 
 
 def codes(report: CheckReport) -> set[tuple[str, str, str]]:

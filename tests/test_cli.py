@@ -126,10 +126,10 @@ def test_broken_rules_exit_1_without_traceback(
 def test_internal_error_hides_the_traceback_unless_debug(monkeypatch: pytest.MonkeyPatch) -> None:
     from cocflow.services import screening as services
 
-    def boom(*_: object) -> None:
+    def boom(*_: object, **__: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(services, "screen_file", boom)
+    monkeypatch.setattr(services, "screen_case", boom)
     code, _, err = run("screen", str(EXAMPLES / "thailand-stay.yaml"))
     assert code == 1 and "internal error" in err and "Traceback" not in err
     result = runner.invoke(app, ["--debug", "screen", str(EXAMPLES / "thailand-stay.yaml")])

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pytest
 
+from cocflow.io.casefile import read_case
 from cocflow.io.settings import Settings
 from cocflow.proof.chain import ChainEntry
 from cocflow.services.cases import open_casework
@@ -183,7 +184,7 @@ def test_kill_writer_anywhere_leaves_store_consistent(tmp_path: Path) -> None:
     settings = _settings(home)
     casework = open_casework(settings, rules_for(settings))
     try:
-        case_id, _ = casework.new_case(EXAMPLE, AS_OF)
+        case_id, _ = casework.new_case(read_case(EXAMPLE), AS_OF)
         entries = casework.entries(case_id)
     finally:
         casework.store.engine.dispose()

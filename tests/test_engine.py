@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cocflow.case import Case, Engagement, Residence
+from cocflow.case import Business, Case, Client, Employer, Engagement, Residence, Worker
 from cocflow.rules.loader import RuleBook, load_rules
 from cocflow.screening.coverage import residence_during
 from cocflow.screening.engine import decide
@@ -37,17 +37,28 @@ def make(
     home: list[tuple[str, str, str | None]] | None = None,
     **facts: Any,
 ) -> Case:
+    """A case from stays and homes; ``facts`` are worker facts (citizenship, statements, ...)
+    or employer_country, employer_hired and business_operating_since."""
     home = [("US", "2000-01-01", None)] if home is None else home
+    employer = business = None
     if kind == "employee":
-        facts.setdefault("employer_country", "US")
-        facts.setdefault("employer_hired", D("2015-01-01"))
+        employer = Employer(
+            "Employer",
+            facts.pop("employer_country", "US"),
+            facts.pop("employer_hired", D("2015-01-01")),
+        )
     else:
-        facts.setdefault("business_operating_since", D("2015-01-01"))
-    return Case(
+        business = Business(operating_since=facts.pop("business_operating_since", D("2015-01-01")))
+    worker = Worker(
         kind=kind,  # type: ignore[arg-type]
-        engagements=tuple(Engagement(c, D(s), D(e) if e else None) for c, s, e in stays),
         residence=tuple(Residence(c, D(s), D(e) if e else None) for c, s, e in home),
         **facts,
+    )
+    return Case(
+        worker=worker,
+        engagements=tuple(Engagement(c, D(s), D(e) if e else None) for c, s, e in stays),
+        employer=employer,
+        business=business,
     )
 
 
@@ -451,7 +462,9 @@ def test_region_outside_the_subdivision_uses_the_national_rule(book: RuleBook) -
 
 def test_client_country_never_decides(book: RuleBook) -> None:
     base = make([("AR", "2027-01-01", "2027-12-31")])
-    elsewhere = replace(base, engagements=(replace(base.engagements[0], client_country="MX"),))
+    elsewhere = replace(
+        base, engagements=(replace(base.engagements[0], client=Client("Cliente SA", "MX")),)
+    )
     a, b = decide(base, book, AS_OF), decide(elsewhere, book, AS_OF)
     assert a.outcome == b.outcome == "go"
     assert "CLIENT_COUNTRY_IGNORED" in {r.code for r in b.all_reasons()}
@@ -575,7 +588,7 @@ def test_residence_during_matches_a_day_by_day_count(
 ) -> None:
     start = BASE_DAY + timedelta(min(a, b))
     end = None if open_ended else BASE_DAY + timedelta(max(a, b))
-    case = Case(kind="self_employed", engagements=(), residence=rows)
+    case = Case(Worker("self_employed", residence=rows))
     countries, complete = residence_during(case, start, end)
     horizon = BASE_DAY + timedelta(200)  # beyond every finite row: open rows decide after it
     last = end or horizon

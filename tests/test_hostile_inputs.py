@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cocflow.cli.app import app
+from cocflow.io.tripfiles import parse_trips_csv
 from cocflow.services import batch
-from cocflow.tracking.trips import parse_trips_csv
 
 from .test_batch import GOOD, HEADER, row
 
@@ -285,7 +285,7 @@ def test_an_extreme_as_of_is_refused(as_of: str) -> None:
     ids=["ends before it starts", "year 0001", "year 9999", "VALUE=,DATE"],
 )
 def test_calendar_events_with_bad_dates_are_problems(event: str, code: str | None) -> None:
-    from cocflow.tracking.trips import parse_trips_ics
+    from cocflow.io.tripfiles import parse_trips_ics
 
     data = (
         "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//t//EN\nBEGIN:VEVENT\nUID:e1\n"
@@ -358,7 +358,7 @@ ESCAPE = "\x1b]0;owned\x07\x1b[2J"
 
 
 def test_escape_sequences_in_a_trip_log_are_problems() -> None:
-    from cocflow.tracking.trips import parse_trips_ics
+    from cocflow.io.tripfiles import parse_trips_ics
 
     _, problems = parse_trips_csv(f"country,start,note\nDE,2027-01-01,{ESCAPE}\n")
     assert [p.code for _, p in problems] == ["CONTROL_CHARACTER"]

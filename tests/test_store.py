@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from cocflow.errors import InputError
-from cocflow.io.casefile import load_case
+from cocflow.io.casefile import read_case
 from cocflow.io.settings import Settings
 from cocflow.rules.loader import RuleBook
 from cocflow.services.cases import Casework, open_casework
@@ -50,20 +50,20 @@ def _disable_append_only(work: Casework) -> None:
 
 
 def test_case_round_trip(work: Casework) -> None:
-    case_id, decision = work.new_case(COMPLETE, TODAY)
+    case_id, decision = work.new_case(read_case(COMPLETE), TODAY)
     assert decision.outcome == "go"
     assert [c.id for c in work.cases()] == [case_id]
     shown = work.show(case_id)
     assert shown["facts"]["person"]["ssn"] == "XXX-XX-6789"
     assert shown["facts"]["person"]["date_of_birth"] == "(on file)"
-    restored = work.case_file(case_id)
+    restored = work.case(case_id)
     assert restored.person is not None and restored.person.ssn == "123-45-6789"
-    assert restored == load_case(COMPLETE)
+    assert restored == read_case(COMPLETE)
 
 
 def test_personal_data_is_encrypted_and_bound_to_its_row(work: Casework) -> None:
-    first, _ = work.new_case(COMPLETE, TODAY)
-    second, _ = work.new_case(COMPLETE, TODAY)
+    first, _ = work.new_case(read_case(COMPLETE), TODAY)
+    second, _ = work.new_case(read_case(COMPLETE), TODAY)
     with work.store.engine.connect() as c:
         rows = dict(c.execute(text("SELECT case_id, ssn FROM case_secrets")).all())
         facts = c.execute(text("SELECT facts FROM cases")).scalars().all()
@@ -76,7 +76,7 @@ def test_personal_data_is_encrypted_and_bound_to_its_row(work: Casework) -> None
 
 
 def test_update_records_what_changed(work: Casework, tmp_path: Path) -> None:
-    case_id, _ = work.new_case(COMPLETE, TODAY)
+    case_id, _ = work.new_case(read_case(COMPLETE), TODAY)
     changed_file = _file(
         tmp_path,
         "c.yaml",
@@ -85,7 +85,7 @@ def test_update_records_what_changed(work: Casework, tmp_path: Path) -> None:
         .replace(b"end: 2027-12-31\n    client", b"end: 2028-06-30\n    client")
         .replace(b"ssn: 123-45-6789\n  date", b"ssn: 123-45-6780\n  date"),
     )
-    changed, decision = work.update_case(case_id, changed_file, TODAY)
+    changed, decision = work.update_case(case_id, read_case(changed_file), TODAY)
     assert "engagements[0].end" in changed and "person.ssn" in changed
     assert decision.outcome == "go"
     kinds = [e.kind for e in work.entries(case_id)]
@@ -97,7 +97,7 @@ def test_unknown_case_and_bad_files_write_nothing(work: Casework, tmp_path: Path
     with pytest.raises(InputError) as caught:
         work.add("nope", "other", _file(tmp_path, "a.txt", b"hello"), {})
     assert caught.value.problems[0].code == "UNKNOWN_CASE"
-    case_id, _ = work.new_case(COMPLETE, TODAY)
+    case_id, _ = work.new_case(read_case(COMPLETE), TODAY)
     for name, content, code in (
         ("fake.pdf", b"\x89PNG\r\n\x1a\nxx", "FILE_TYPE_MISMATCH"),
         ("x.exe", b"MZ", "FILE_TYPE_NOT_ALLOWED"),
@@ -111,7 +111,7 @@ def test_unknown_case_and_bad_files_write_nothing(work: Casework, tmp_path: Path
 
 
 def _chain(work: Casework, tmp_path: Path) -> str:
-    case_id, _ = work.new_case(COMPLETE, TODAY)
+    case_id, _ = work.new_case(read_case(COMPLETE), TODAY)
     work.add(
         case_id,
         "submission",
@@ -195,7 +195,7 @@ def test_verify_detects_a_changed_file(work: Casework, tmp_path: Path) -> None:
 
 
 def test_the_same_file_is_stored_once(work: Casework, tmp_path: Path) -> None:
-    case_id, _ = work.new_case(COMPLETE, TODAY)
+    case_id, _ = work.new_case(read_case(COMPLETE), TODAY)
     for name in ("a.txt", "b.txt"):
         work.add(case_id, "other", _file(tmp_path, name, b"same bytes\n"), {})
     objects = [p for p in (work.vault.root / "objects").rglob("*") if p.is_file()]
@@ -203,7 +203,7 @@ def test_the_same_file_is_stored_once(work: Casework, tmp_path: Path) -> None:
 
 
 def test_checkpoints_in_order(work: Casework, tmp_path: Path) -> None:
-    case_id, _ = work.new_case(COMPLETE, TODAY)
+    case_id, _ = work.new_case(read_case(COMPLETE), TODAY)
     period = {"period_start": "2027-03-01", "period_end": "2027-12-31", "country": "PT"}
     cert = _file(tmp_path, "c.pdf", b"%PDF-1.4 certificate")
     work.add(case_id, "certificate", cert, period)
@@ -238,7 +238,7 @@ def test_checkpoints_in_order(work: Casework, tmp_path: Path) -> None:
 def test_a_certificate_that_does_not_cover_the_work_is_not_enough(
     work: Casework, tmp_path: Path, period: dict[str, str]
 ) -> None:
-    case_id, _ = work.new_case(COMPLETE, TODAY)
+    case_id, _ = work.new_case(read_case(COMPLETE), TODAY)
     work.record(
         case_id,
         "request_prepared",
@@ -253,7 +253,7 @@ def test_a_certificate_that_does_not_cover_the_work_is_not_enough(
 
 
 def test_a_request_for_other_dates_does_not_count(work: Casework, tmp_path: Path) -> None:
-    case_id, _ = work.new_case(COMPLETE, TODAY)
+    case_id, _ = work.new_case(read_case(COMPLETE), TODAY)
     work.record(
         case_id,
         "request_prepared",
@@ -264,7 +264,7 @@ def test_a_request_for_other_dates_does_not_count(work: Casework, tmp_path: Path
 
 
 def test_a_certificate_needs_its_country_and_period(work: Casework, tmp_path: Path) -> None:
-    case_id, _ = work.new_case(COMPLETE, TODAY)
+    case_id, _ = work.new_case(read_case(COMPLETE), TODAY)
     with pytest.raises(InputError) as caught:
         work.add(case_id, "certificate", _file(tmp_path, "c.pdf", b"%PDF-1.4 x"), {})
     assert {p.path for p in caught.value.problems} == {"--country", "--period-start"}
@@ -298,7 +298,7 @@ def test_a_wrong_key_is_refused_before_writing(
 ) -> None:
     from cocflow.store.crypto import KeyProblem, new_key_text
 
-    work.new_case(COMPLETE, TODAY)
+    work.new_case(read_case(COMPLETE), TODAY)
     env = {
         "COCFLOW_HOME": str(tmp_path / "home"),
         "COCFLOW_DATABASE_URL": database_url,
@@ -488,7 +488,7 @@ def test_backup_and_restore_keep_every_proof_file_verifiable(
     other = {"COCFLOW_HOME": str(fresh), "COCFLOW_KEY": key}
     restored = open_casework(Settings.from_env(other), rules)
     assert backup.restore(restored, saved) == [(case_id, None)]
-    assert restored.case_file(case_id).person.ssn == "123-45-6789"  # type: ignore[union-attr]
+    assert restored.case(case_id).person.ssn == "123-45-6789"  # type: ignore[union-attr]
     assert len(restored.store.trips(case_id)) == 1
     restored.store.add_trips(case_id, [_trip("FR", "2027-02-01", "2027-02-02")])
     restored.close()
@@ -501,10 +501,10 @@ def test_backup_and_restore_keep_every_proof_file_verifiable(
 
 
 def test_a_unique_prefix_names_a_case(work: Casework) -> None:
-    first, _ = work.new_case(COMPLETE, TODAY)
+    first, _ = work.new_case(read_case(COMPLETE), TODAY)
     assert work.resolve(first) == first
     assert work.resolve(first[:6]) == first
-    second, _ = work.new_case(COMPLETE, TODAY)
+    second, _ = work.new_case(read_case(COMPLETE), TODAY)
     common = next(i for i in range(len(first)) if first[i] != second[i])
     if common:
         with pytest.raises(InputError, match="starts 2 case ids"):
@@ -516,7 +516,7 @@ def test_a_unique_prefix_names_a_case(work: Casework) -> None:
 def test_the_export_keeps_original_file_names_the_database_does_not(
     work: Casework, tmp_path: Path
 ) -> None:
-    case_id, _ = work.new_case(COMPLETE, TODAY)
+    case_id, _ = work.new_case(read_case(COMPLETE), TODAY)
     named = _file(tmp_path, "Jane-Quinn-Doe approval.txt", b"Approved, 2027-02-01\n")
     work.add(case_id, "approval", named, {})
     with work.store.engine.connect() as c:

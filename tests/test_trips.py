@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar, Event
 
+from cocflow.io.tripfiles import parse_trips_csv, parse_trips_ics
 from cocflow.tracking.trips import (
     TRIP_COLUMNS,
     Counting,
@@ -20,8 +21,6 @@ from cocflow.tracking.trips import (
     day_counts,
     gaps,
     overlaps,
-    parse_trips_csv,
-    parse_trips_ics,
     uk_tax_year,
 )
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from cocflow.case import Case
 from cocflow.errors import CocflowError, InputError, Problem, RulesError, clip
 
 __all__ = ["app", "main"]
@@ -108,6 +109,13 @@ def _database_error(err: Exception) -> str | None:
     )
 
 
+def _read(path: Path) -> Case:
+    """The case in the file at ``path`` (YAML or JSON), or the file's problems."""
+    from cocflow.io.casefile import read_case
+
+    return read_case(path)
+
+
 def _as_of(value: str | None) -> date:
     if value is None:
         return date.today()
@@ -167,7 +175,9 @@ def screen(
     def run() -> Any:
         settings = Settings.from_env()
         rules = services.rules_for(settings)
-        return services.screen_file(case, day, rules, settings.processing_days)
+        return services.screen_case(
+            _read(case), day, rules, settings.processing_days, source=str(case)
+        )
 
     decision = _run(run)
     if format is Format.json:
@@ -245,8 +255,12 @@ def new(
 
     settings = _run(Settings.from_env)
     decision = _run(
-        lambda: services.screen_file(
-            case_file, _as_of(as_of), services.rules_for(settings), settings.processing_days
+        lambda: services.screen_case(
+            _read(case_file),
+            _as_of(as_of),
+            services.rules_for(settings),
+            settings.processing_days,
+            source=str(case_file),
         )
     )
     from cocflow.cli.render import HEADLINES
@@ -326,7 +340,7 @@ def check(
     day = _as_of(as_of)
 
     report = _run(
-        lambda: preparation.check_file(case, day, services.rules_for(Settings.from_env()))
+        lambda: preparation.check_case(_read(case), day, services.rules_for(Settings.from_env()))
     )
     if format is Format.json:
         _dump(report.as_dict())
@@ -395,22 +409,22 @@ def request(
     day = _as_of(as_of)
     settings = _run(Settings.from_env)
     work = _casework(ctx) if case_id else None
-    if work is not None and case_id is not None:
-        case_id = _run(lambda: work.resolve(case_id))
-        _run(lambda: work.check_same_case(case_id, case))
 
-    def run() -> Any:
-        return preparation.prepare_request(
-            case,
+    def run() -> preparation.Filed:
+        return preparation.request(
+            _read(case),
             out,
             day,
             services.rules_for(settings),
             channel=channel.value if channel else None,
             processing_days=settings.processing_days,
+            casework=work,
+            case_id=case_id,
+            source=str(case),
         )
 
     try:
-        result = _run(run, passthrough=(preparation.NotReady,))
+        filed = _run(run, passthrough=(preparation.NotReady,))
     except preparation.NotReady as err:
         if format is Format.json:
             _dump(err.report.as_dict())
@@ -419,13 +433,14 @@ def request(
             err=True,
         )
         raise typer.Exit(2) from None
-    if work is not None and case_id is not None:
-        entry = _run(lambda: work.record_request(case_id, result))
-        typer.echo(f"Recorded as entry {entry.seq} of case {case_id}.", err=True)
+    result = filed.result
+    case_id = filed.case_id
+    if filed.entry is not None:
+        typer.echo(f"Recorded as entry {filed.entry.seq} of case {case_id}.", err=True)
     if format is Format.json:
         _dump(
             {
-                "files": [str(p) for p in result.files],
+                "files": [str(p) for p in filed.files],
                 "channel": result.channel.as_dict(),
                 "file_by": result.packet.file_by.isoformat() if result.packet.file_by else None,
                 **result.report.as_dict(),
@@ -433,8 +448,8 @@ def request(
         )
         return
     advice = result.channel
-    lines = [f"Wrote {len(result.files)} files to {out}:"]
-    lines += [f"  {p.name}" for p in result.files]
+    lines = [f"Wrote {len(filed.files)} files to {out}:"]
+    lines += [f"  {p.name}" for p in filed.files]
     lines.append(
         f"Channel: {advice.channel} (recommended {advice.recommended}; allowed: "
         f"{', '.join(advice.allowed)})"
@@ -535,7 +550,7 @@ def case_new(
     """
     day = _as_of(as_of)
     work = _casework(ctx)
-    case_id, decision = _run(lambda: work.new_case(case_file, day))
+    case_id, decision = _run(lambda: work.new_case(_read(case_file), day))
     if format is Format.json:
         _dump({"id": case_id, "outcome": decision.outcome})
     else:
@@ -655,7 +670,7 @@ def case_update(
     day = _as_of(as_of)
     work = _casework(ctx)
     case_id = _run(lambda: work.resolve(case_id))
-    changed, decision = _run(lambda: work.update_case(case_id, case_file, day))
+    changed, decision = _run(lambda: work.update_case(case_id, _read(case_file), day))
     if format is Format.json:
         _dump({"id": case_id, "changed": changed, "outcome": decision.outcome})
         return

@@ -10,12 +10,12 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+from cocflow.case import Address
 from cocflow.countries import country_name
 from cocflow.filing.checks import CheckReport, Filing, agreement_extras, online_fields
 from cocflow.filing.packet import Channel, FilingPacket, Item, PostalAddress
 from cocflow.filing.ssn import normalize
 from cocflow.filing.timing import file_by
-from cocflow.io.casefile import Address
 from cocflow.screening.coverage import residence_during
 
 __all__ = ["build_packet", "checklist_markdown", "packet_json"]
@@ -60,7 +60,7 @@ def build_packet(f: Filing, channel: Channel, processing_days: int | None = None
     start, end = _period(f)
     first = f.work()[0][1]
     work_name = _plain(first.country)
-    homes, _ = residence_during(c.to_case(), start, start)
+    homes, _ = residence_during(c, start, start)
     citizenship = ", ".join(_plain(x) for x in c.worker.citizenship or ())
     items = [
         Item("Full legal name", person.full_legal_name),
@@ -100,7 +100,7 @@ def build_packet(f: Filing, channel: Channel, processing_days: int | None = None
     return FilingPacket(
         prepared_on=f.today,
         channel=channel,
-        worker_kind=f.case.worker.kind,
+        worker_kind=f.case.kind,
         agreement_name=agreement.name,
         work_country_name=work_name,
         full_legal_name=person.full_legal_name,

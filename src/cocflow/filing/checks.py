@@ -14,6 +14,7 @@ from datetime import date
 from itertools import pairwise
 from typing import Any, Literal
 
+from cocflow.case import Address, Case, Engagement, Record, WorkerKind
 from cocflow.countries import country_name
 from cocflow.documents.latin1 import unprintable
 from cocflow.filing.packet import OnlineField
@@ -28,7 +29,6 @@ from cocflow.filing.textnorm import (
     suspicious_characters,
     vague_activity,
 )
-from cocflow.io.casefile import Address, CaseFile, EngagementRow, Record
 from cocflow.rules.loader import RuleBook
 from cocflow.rules.model import Agreement, RequestExtra
 from cocflow.screening.decision import Decision
@@ -82,16 +82,16 @@ class CheckReport:
 class Filing:
     """Everything the checks look at: the case as written, its decision, the rules."""
 
-    case: CaseFile
+    case: Case
     decision: Decision
     rules: RuleBook
     today: date
 
     @property
-    def kind(self) -> str:
-        return self.case.worker.kind
+    def kind(self) -> WorkerKind:
+        return self.case.kind
 
-    def work(self) -> list[tuple[int, EngagementRow]]:
+    def work(self) -> list[tuple[int, Engagement]]:
         """The engagements the request is about: those outside the United States."""
         us = self.rules.network.us_codes
         return [(i, e) for i, e in enumerate(self.case.engagements) if e.country not in us]
@@ -337,7 +337,7 @@ def check_dates(f: Filing) -> list[Finding]:
     return found
 
 
-def _engagement_for(f: Filing, record: Record) -> tuple[int, EngagementRow] | None:
+def _engagement_for(f: Filing, record: Record) -> tuple[int, Engagement] | None:
     work = f.work()
     if record.client_name:
         named = [

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import fields, is_dataclass
+from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -22,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from cocflow import case as model
 from cocflow.case import Case, Engagement, Residence
 from cocflow.countries import is_subdivision, normalize_country
 from cocflow.errors import InputError, Problem
@@ -30,7 +33,7 @@ from cocflow.io.yamlio import DuplicateKeyError, TooLargeError, loads
 from cocflow.isodate import IsoDate
 from cocflow.text import control_character
 
-__all__ = ["CaseFile", "load_case", "parse_case"]
+__all__ = ["CaseFile", "case_data", "load_case", "parse_case", "read_case"]
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 Country = Annotated[str, BeforeValidator(normalize_country)]
@@ -180,34 +183,106 @@ class CaseFile(_Model):
         return self
 
     def to_case(self) -> Case:
+        """The case this file describes, in the one model the rest of cocflow reads."""
         w = self.worker
         return Case(
-            kind=w.kind,
+            worker=model.Worker(
+                kind=w.kind,
+                residence=tuple(Residence(r.country, r.from_, r.to) for r in w.residence),
+                citizenship=w.citizenship or None,
+                statements=dict(w.statements),
+                performer_or_entertainer=w.performer_or_entertainer,
+                ship_or_aircraft_crew=w.ship_or_aircraft_crew,
+            ),
             engagements=tuple(
                 Engagement(
                     country=e.country,
                     start=e.start,
                     end=e.end,
                     region=e.region,
-                    client_name=e.client.name if e.client else None,
-                    client_country=e.client.country if e.client else None,
+                    client=model.Client(e.client.name, e.client.country) if e.client else None,
                     description=e.description,
                 )
                 for e in self.engagements
             ),
-            residence=tuple(Residence(r.country, r.from_, r.to) for r in w.residence),
-            citizenship=w.citizenship or None,
-            statements=dict(w.statements),
-            employer_name=self.employer.name if self.employer else None,
-            employer_country=self.employer.country if self.employer else None,
-            employer_hired=self.employer.hired if self.employer else None,
-            business_operating_since=self.business.operating_since if self.business else None,
-            business_address_country=(
-                self.business.address.country if self.business and self.business.address else None
-            ),
-            performer_or_entertainer=w.performer_or_entertainer,
-            ship_or_aircraft_crew=w.ship_or_aircraft_crew,
+            employer=_model(model.Employer, self.employer),
+            person=_model(model.Person, self.person),
+            business=_model(model.Business, self.business),
+            records=tuple(_record(r) for r in self.records),
+            extras=dict(self.extras),
+            label=self.label,
+            client_ref=self.client_ref,
         )
+
+
+def _address(a: Address | None) -> model.Address | None:
+    return model.Address(**a.model_dump()) if a is not None else None
+
+
+M = TypeVar("M")
+
+
+def _model(kind: type[M], row: BaseModel | None) -> M | None:
+    """A section of the file as the model's value (addresses converted too)."""
+    if row is None:
+        return None
+    values = {
+        name: _address(value) if isinstance(value, Address) else value
+        for name, value in ((n, getattr(row, n)) for n in type(row).model_fields)
+    }
+    return kind(**values)
+
+
+def _record(r: Record) -> model.Record:
+    record = _model(model.Record, r)
+    assert record is not None
+    return record
+
+
+def case_data(case: Case) -> dict[str, Any]:
+    """The case file (contract section 1) for ``case``, as data ready for YAML or JSON.
+
+    Only what the case says is written, so a file read and written again keeps its facts."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, tuple | list):
+            return [clean(v) for v in value]
+        if isinstance(value, Mapping):
+            return {k: clean(v) for k, v in value.items()}
+        if is_dataclass(value):
+            out = {}
+            for f in fields(value):
+                v = getattr(value, f.name)
+                if v is None or v in ((), {}) or (v is False and f.name in _FLAGS):
+                    continue
+                out[f.name] = clean(v)
+            if isinstance(value, model.Address):
+                out = {k: out[k] for k in _ADDRESS_ORDER if k in out}
+            return out
+        return value
+
+    data: dict[str, Any] = {"cocflow_case": 1}
+    body = clean(case)
+    worker = body.pop("worker", {})
+    residence = worker.pop("residence", [])
+    worker["residence"] = [
+        {("from" if k == "start" else "to" if k == "end" else k): v for k, v in row.items()}
+        for row in residence
+    ]
+    for key in ("label", "client_ref"):
+        if key in body:
+            data[key] = body.pop(key)
+    data["worker"] = worker
+    for key in ("employer", "engagements", "person", "business", "records", "extras"):
+        if key in body:
+            data[key] = body.pop(key)
+    return data
+
+
+_FLAGS = frozenset({"performer_or_entertainer", "ship_or_aircraft_crew"})
+_ADDRESS_ORDER = ("line1", "line2", "city", "region", "postal_code", "country")
 
 
 # --- turning pydantic's errors into problems a person can act on -------------------------
@@ -467,3 +542,8 @@ def load_case(path: Path) -> CaseFile:
             name,
         ) from None
     return parse_case(data, name)
+
+
+def read_case(path: Path) -> Case:
+    """Read, validate and convert a case file (``.yaml``, ``.yml`` or ``.json``)."""
+    return load_case(path).to_case()

@@ -47,7 +47,7 @@ def _go(decision: Decision, case: Case, rules: RuleBook, today_after_start: bool
             "employer requests it online, or by mail or fax."
         )
     for agreement in rules.for_country(country):
-        for extra in agreement.extras_for(case.kind, case.citizenship):
+        for extra in agreement.extras_for(case.kind, case.worker.citizenship):
             actions.append(f"Include in the request: {extra.text}")
         if agreement.certificate_scope is not None:
             actions.append(f"What it covers: {agreement.certificate_scope.value}")

@@ -78,10 +78,15 @@ def _candidates(
         "SE_RESIDENCE_UNKNOWN",
     }:
         first = min(e.start for e in abroad)
-        kept_before = tuple(r for r in case.residence if r.end is not None and r.end < first)
+        kept_before = tuple(r for r in case.worker.residence if r.end is not None and r.end < first)
         yield (
             "if you lived in the United States for the whole time you work abroad",
-            replace(case, residence=(*kept_before, Residence(UNITED_STATES, first, None))),
+            replace(
+                case,
+                worker=replace(
+                    case.worker, residence=(*kept_before, Residence(UNITED_STATES, first, None))
+                ),
+            ),
         )
 
 

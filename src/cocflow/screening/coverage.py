@@ -89,7 +89,7 @@ def residence_during(case: Case, start: date, end: date | None) -> tuple[set[str
     """The countries of residence over ``[start, end]`` and whether every day is covered."""
     countries: set[str] = set()
     cursor: date | None = start  # first day not yet known
-    for row in sorted(case.residence, key=lambda r: r.start):
+    for row in sorted(case.worker.residence, key=lambda r: r.start):
         if row.end is not None and row.end < start:
             continue
         if end is not None and row.start > end:
@@ -118,7 +118,7 @@ def _moved_from_us(
     """
     country = stay.engagement.country
     earlier = sorted(
-        (r for r in stay.case.residence if r.start < stay.posting.start),
+        (r for r in stay.case.worker.residence if r.start < stay.posting.start),
         key=lambda r: r.start,
         reverse=True,
     )
@@ -163,7 +163,7 @@ def _lived_in_us_in_the_job(stay: Stay, hired: date | None) -> bool:
         return False
     return any(
         stay.is_us(r.country) and (r.end is None or r.end >= hired) and r.start < stay.posting.start
-        for r in stay.case.residence
+        for r in stay.case.worker.residence
     )
 
 
@@ -275,13 +275,13 @@ def _repeated(stay: Stay, spec: RuleSpec, src: tuple[str, ...], since: date) -> 
 
 
 def _conditions(stay: Stay, spec: RuleSpec, src: tuple[str, ...], gaps: _Gaps) -> Finding | None:
-    citizenship = stay.case.citizenship or ()
+    citizenship = stay.case.worker.citizenship or ()
     for cond in spec.conditions:
         if cond.only_if_national_of_neither and any(
             stay.is_us(c) or c == stay.engagement.country for c in citizenship
         ):
             continue
-        answer = stay.case.statements.get(cond.id)
+        answer = stay.case.worker.statements.get(cond.id)
         if answer is None:
             gaps.add(
                 _unclear(
@@ -323,7 +323,7 @@ def _employer(stay: Stay, src: tuple[str, ...]) -> Finding | None:
 
 def _detachment(stay: Stay, spec: RuleSpec, src: tuple[str, ...]) -> Finding:
     case, gaps = stay.case, _Gaps()
-    if spec.not_for_crews and case.ship_or_aircraft_crew:
+    if spec.not_for_crews and case.worker.ship_or_aircraft_crew:
         return _unclear(
             "CREW_OUTSIDE_DETACHMENT",
             f"The detached-worker rule of the agreement with {stay.where} does not apply to "
@@ -480,7 +480,7 @@ def _nationality(stay: Stay, spec: RuleSpec, src: tuple[str, ...]) -> Finding:
         decisive = gaps.add(_employer(stay, src))
         if decisive:
             return decisive
-    if not case.citizenship:
+    if not case.worker.citizenship:
         gaps.add(
             _unclear(
                 "NATIONALITY_UNKNOWN",
@@ -491,8 +491,8 @@ def _nationality(stay: Stay, spec: RuleSpec, src: tuple[str, ...]) -> Finding:
             )
         )
         return Finding("undetermined", "undetermined", gaps.reasons, gaps.missing)
-    us = any(stay.is_us(c) for c in case.citizenship)
-    local = country in case.citizenship
+    us = any(stay.is_us(c) for c in case.worker.citizenship)
+    local = country in case.worker.citizenship
     window = (
         f" within {spec.election_months} months after the month work begins"
         if spec.election_months

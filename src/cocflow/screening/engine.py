@@ -282,7 +282,7 @@ def _outside_territory(ctx: _Context, agreement: Agreement, e: Engagement) -> Fi
     case = ctx.case
     during, _ = residence_during(case, e.start, e.end)
     places: list[tuple[str, str | None]] = [("The person lives in", c) for c in sorted(during)]
-    before = [r for r in case.residence if r.start < e.start]
+    before = [r for r in case.worker.residence if r.start < e.start]
     if before:
         places.append(
             ("Before the stay the person lived in", max(before, key=lambda r: r.start).country)
@@ -374,11 +374,12 @@ def _combine(index: int, e: Engagement, results: list[tuple[Agreement, Finding, 
 
 
 def _client_note(e: Engagement, sources: tuple[str, ...]) -> list[Reason]:
-    if e.client_country and e.client_country != e.country:
+    client_country = e.client.country if e.client else None
+    if client_country and client_country != e.country:
         return [
             Reason(
                 "CLIENT_COUNTRY_IGNORED",
-                f"The client is in {country_name(e.client_country)}; only "
+                f"The client is in {country_name(client_country)}; only "
                 f"the place where the work is physically performed ({country_name(e.country)}) "
                 f"counts.",
                 sources,

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cocflow.case import Case, Engagement, Residence
+from cocflow.case import Business, Case, Client, Employer, Engagement, Residence, Worker
 from cocflow.countries import country_name, is_subdivision, normalize_country
 from cocflow.errors import InputError, Problem
 from cocflow.io.atomic import atomic_write
@@ -192,8 +192,10 @@ def _engagement(row: dict[str, str]) -> tuple[Engagement, Residence | None]:
         start=start,
         end=end,
         region=_region(row.get("region", ""), row["country"]),
-        client_name=row.get("client_name", "").strip() or None,
-        client_country=_country(client_country, "client_country") if client_country else None,
+        client=Client(
+            row.get("client_name", "").strip() or None,
+            _country(client_country, "client_country") if client_country else None,
+        ),
         description=row.get("description", "").strip() or None,
     )
     home = row.get("residence_country", "").strip()
@@ -216,25 +218,35 @@ def _case(client: _Client) -> Case:
             "an employee's row needs the employer's country.",
             "fill in employer_country (and employer_hired).",
         )
-    return Case(
+    worker = Worker(
         kind="employee" if employee else "self_employed",
-        engagements=tuple(client.engagements),
         residence=tuple(client.residence),
         citizenship=tuple(
             _country(c, "citizenship") for c in s["citizenship"].split(";") if c.strip()
         )
         or None,
         statements=_statements(s["statements"]),
-        employer_name=s["employer_name"] or None,
-        employer_country=_country(s["employer_country"], "employer_country")
-        if s["employer_country"]
-        else None,
-        employer_hired=_date(s["employer_hired"], "employer_hired")
-        if s["employer_hired"]
-        else None,
-        business_operating_since=_date(s["business_operating_since"], "business_operating_since")
-        if s["business_operating_since"]
-        else None,
+    )
+    employer = (
+        Employer(
+            name=s["employer_name"] or None,
+            country=_country(s["employer_country"], "employer_country"),
+            hired=_date(s["employer_hired"], "employer_hired") if s["employer_hired"] else None,
+        )
+        if employee
+        else None
+    )
+    since = s["business_operating_since"]
+    business = (
+        Business(operating_since=_date(since, "business_operating_since"))
+        if since and not employee
+        else None
+    )
+    return Case(
+        worker=worker,
+        engagements=tuple(client.engagements),
+        employer=employer,
+        business=business,
     )
 
 

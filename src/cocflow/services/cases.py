@@ -16,16 +16,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cocflow.case import Case
 from cocflow.errors import CocflowError, InputError, Problem
 from cocflow.filing.ssn import mask
 from cocflow.io.atomic import atomic_write
-from cocflow.io.casefile import CaseFile, load_case, parse_case
+from cocflow.io.casefile import case_data, parse_case
 from cocflow.io.settings import Settings
 from cocflow.proof.chain import ChainEntry, canonical, first_break
 from cocflow.rules.loader import RuleBook
 from cocflow.screening.decision import Decision
-from cocflow.screening.screen import screen
 from cocflow.services.filing import RequestResult
+from cocflow.services.screening import screen_case
 from cocflow.store.crypto import Keys, decrypt, encrypt, keyed_digest, load_keys
 from cocflow.store.db import database_exists, open_engine, sqlite_url
 from cocflow.store.repo import CaseSummary, Store, unknown_case
@@ -73,16 +74,6 @@ def _join(facts: dict[str, Any], secret: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _title(case: CaseFile) -> str:
-    """How lists, reminders and calendars name the case: its label when it has one."""
-    reference = f" [{case.client_ref}]" if case.client_ref else ""
-    if case.label:
-        return f"{case.label}{reference}"
-    places = ", ".join(f"{e.country} {e.start}..{e.end or 'open'}" for e in case.engagements)
-    name = case.person.full_legal_name if case.person and case.person.full_legal_name else ""
-    return f"{name + ': ' if name else ''}{case.worker.kind}, {places}{reference}"
-
-
 def _screened(
     decision: Decision, keys: Keys, facts: dict[str, Any], secret: dict[str, Any]
 ) -> dict[str, Any]:
@@ -110,6 +101,9 @@ def _sha(data: bytes) -> str:
 
 
 def _changed(before: Any, after: Any, path: str = "") -> list[str]:
+    """The paths whose values differ; a fact left out equals its empty default."""
+    if before in (None, False, [], {}) and after in (None, False, [], {}):
+        return []
     if isinstance(before, dict) and isinstance(after, dict):
         keys = sorted(set(before) | set(after))
         return [
@@ -239,13 +233,13 @@ class Casework:
 
     # --- cases ---------------------------------------------------------------------------
 
-    def new_case(self, path: Path, today: date) -> tuple[str, Decision]:
-        case_file = load_case(path)
-        decision = screen(case_file.to_case(), self.rules, today)
-        facts, secret = _split(case_file.model_dump(mode="json", by_alias=True, exclude_none=True))
+    def new_case(self, case: Case, today: date) -> tuple[str, Decision]:
+        """Store ``case`` with its screening as the first entry of its proof file."""
+        decision = screen_case(case, today, self.rules)
+        facts, secret = _split(case_data(case))
         case_id = self.store.create_case(
-            kind=case_file.worker.kind,
-            title=_title(case_file),
+            kind=case.kind,
+            title=case.title,
             facts=facts,
             secret=secret,
             decision=decision.as_dict(),
@@ -281,16 +275,17 @@ class Casework:
         ssn = self.store.secrets(case_id).get("ssn")
         return [i for i in self.store.find_by_ssn(ssn) if i != case_id] if ssn else []
 
-    def case_file(self, case_id: str) -> CaseFile:
+    def case(self, case_id: str) -> Case:
+        """The stored case, its personal data decrypted."""
         summary = self.store.get_case(case_id)
-        return parse_case(_join(summary.facts, self.store.secrets(case_id)))
+        return parse_case(_join(summary.facts, self.store.secrets(case_id))).to_case()
 
-    def update_case(self, case_id: str, path: Path, today: date) -> tuple[list[str], Decision]:
+    def update_case(self, case_id: str, case: Case, today: date) -> tuple[list[str], Decision]:
+        """Store changed facts and screen again; the changed paths are recorded."""
         before = self.store.get_case(case_id)
         old_secret = self.store.secrets(case_id)
-        case_file = load_case(path)
-        decision = screen(case_file.to_case(), self.rules, today)
-        facts, secret = _split(case_file.model_dump(mode="json", by_alias=True, exclude_none=True))
+        decision = screen_case(case, today, self.rules)
+        facts, secret = _split(case_data(case))
         changed = (
             _changed(before.facts, facts)
             + [f"person.{k}" for k in SECRET_PATHS if old_secret.get(k) != secret.get(k)]
@@ -306,7 +301,7 @@ class Casework:
         events.append(("screened", _screened(decision, self.store.keys, facts, secret)))
         self.store.update_case(
             case_id,
-            title=_title(case_file),
+            title=case.title,
             facts=facts,
             secret=secret,
             decision=decision.as_dict(),
@@ -421,14 +416,12 @@ class Casework:
     def record(self, case_id: str, kind: str, payload: dict[str, Any]) -> ChainEntry:
         return self.store.append(case_id, kind, payload)
 
-    def check_same_case(self, case_id: str, path: Path) -> None:
-        """Refuse to record a filing on a case whose stored facts are not those of ``path``
+    def check_same_case(self, case_id: str, given: Case, name: str = "the case file") -> None:
+        """Refuse to record a filing on a case whose stored facts are not those of ``given``
         (another person's file, or a change not stored yet)."""
-        stored = self.case_file(case_id)
-        given = load_case(path)
-        if stored == given:
+        if self.case(case_id) == given:
             return
-        facts, secret = _split(given.model_dump(mode="json", by_alias=True, exclude_none=True))
+        facts, secret = _split(case_data(given))
         before, old_secret = self.store.get_case(case_id).facts, self.store.secrets(case_id)
         changed = _changed(before, facts) + [
             f"person.{k}" for k in SECRET_PATHS if old_secret.get(k) != secret.get(k)
@@ -439,9 +432,9 @@ class Casework:
                 Problem(
                     "--case",
                     "NOT_THIS_CASE",
-                    f"{path.name} is not case {case_id} as stored (it differs in: "
+                    f"{name} is not case {case_id} as stored (it differs in: "
                     f"{shown or 'the records'}); nothing was written.",
-                    f"store the change first ('cocflow case update {case_id} {path}'), or name "
+                    f"store the change first ('cocflow case update {case_id} {name}'), or name "
                     f"the case this file belongs to.",
                 )
             ]

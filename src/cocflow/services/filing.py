@@ -1,4 +1,4 @@
-"""Preparing a filing: the pre-submit check and the request documents (the edge that writes)."""
+"""Preparing a filing: the pre-submit check, the request documents, and writing them out."""
 
 from __future__ import annotations
 
@@ -6,31 +6,40 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from cocflow.case import Case
 from cocflow.errors import CocflowError, InputError, Problem
 from cocflow.filing.build import build_packet, checklist_markdown, packet_json
 from cocflow.filing.channel import ChannelAdvice, choose_channel
 from cocflow.filing.checks import CheckReport, Filing, check_filing
 from cocflow.filing.packet import Channel, FilingPacket
 from cocflow.io.atomic import atomic_write_all
-from cocflow.io.casefile import load_case
 from cocflow.rules.loader import RuleBook
-from cocflow.screening.screen import screen
-from cocflow.services.screening import check_statements
+from cocflow.services.screening import screen_case
 
-__all__ = ["NotReady", "RequestResult", "check_file", "prepare_request"]
+if TYPE_CHECKING:
+    from cocflow.proof.chain import ChainEntry
+    from cocflow.services.cases import Casework
+
+__all__ = [
+    "Filed",
+    "NotReady",
+    "RequestResult",
+    "check_case",
+    "prepare_request",
+    "request",
+    "write_request",
+]
 
 
-def _filing(path: Path, today: date, rules: RuleBook) -> Filing:
-    case_file = load_case(path)
-    check_statements(case_file.worker.statements, rules, str(path))
-    decision = screen(case_file.to_case(), rules, today)
-    return Filing(case_file, decision, rules, today)
+def _filing(case: Case, today: date, rules: RuleBook) -> Filing:
+    return Filing(case, screen_case(case, today, rules), rules, today)
 
 
-def check_file(path: Path, today: date, rules: RuleBook) -> CheckReport:
-    """The pre-submit review of the filing described by the case file at ``path``."""
-    return check_filing(_filing(path, today, rules))
+def check_case(case: Case, today: date, rules: RuleBook) -> CheckReport:
+    """The pre-submit review of the filing ``case`` describes."""
+    return check_filing(_filing(case, today, rules))
 
 
 class NotReady(CocflowError):
@@ -44,26 +53,24 @@ class NotReady(CocflowError):
 
 @dataclass(frozen=True)
 class RequestResult:
-    files: tuple[Path, ...]
-    data: dict[str, bytes]  # file name -> the bytes written
+    data: dict[str, bytes]  # file name -> the document's bytes
     report: CheckReport
     packet: FilingPacket
     channel: ChannelAdvice
 
 
 def prepare_request(
-    path: Path,
-    out: Path,
+    case: Case,
     today: date,
     rules: RuleBook,
     *,
     channel: Channel | None = None,
     processing_days: int | None = None,
 ) -> RequestResult:
-    """Check the filing; when ready, write the request documents into ``out``."""
+    """Check the filing; when it is ready, render the request documents (as bytes)."""
     from cocflow.documents import pdf as documents
 
-    filing = _filing(path, today, rules)
+    filing = _filing(case, today, rules)
     report = check_filing(filing)
     if not report.ready:
         raise NotReady(report)
@@ -80,6 +87,11 @@ def prepare_request(
         "filing-checklist.md": checklist_markdown(report, packet).encode(),
         "request.json": (json.dumps(request, indent=2, ensure_ascii=False) + "\n").encode(),
     }
+    return RequestResult(outputs, report, packet, advice)
+
+
+def write_request(out: Path, result: RequestResult) -> tuple[Path, ...]:
+    """Write the documents into the folder ``out`` (created if missing): all or none."""
     if out.exists() and not out.is_dir():
         raise InputError(
             [
@@ -92,7 +104,7 @@ def prepare_request(
             ]
         )
     try:
-        written = atomic_write_all(out, outputs)
+        return tuple(atomic_write_all(out, result.data))
     except OSError as exc:
         raise InputError(
             [
@@ -105,4 +117,39 @@ def prepare_request(
                 )
             ]
         ) from None
-    return RequestResult(tuple(written), outputs, report, packet, advice)
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What ``cocflow request`` did: the files written, and the proof entry when recorded."""
+
+    files: tuple[Path, ...]
+    result: RequestResult
+    entry: ChainEntry | None
+    case_id: str | None  # the stored case's full id, when recorded
+
+
+def request(
+    case: Case,
+    out: Path,
+    today: date,
+    rules: RuleBook,
+    *,
+    channel: Channel | None = None,
+    processing_days: int | None = None,
+    casework: Casework | None = None,
+    case_id: str | None = None,
+    source: str = "the case file",
+) -> Filed:
+    """Prepare the request, write its documents into ``out`` and, given a stored case, record
+    it in that case's proof file. A stored case must hold exactly these facts (checked first,
+    so nothing is written for the wrong person)."""
+    if casework is not None and case_id is not None:
+        case_id = casework.resolve(case_id)
+        casework.check_same_case(case_id, case, source)
+    result = prepare_request(case, today, rules, channel=channel, processing_days=processing_days)
+    files = write_request(out, result)
+    entry = None
+    if casework is not None and case_id is not None:
+        entry = casework.record_request(case_id, result)
+    return Filed(files, result, entry, case_id)

@@ -1,26 +1,28 @@
-"""Service functions: what the CLI (and any other client) calls. Files are read here."""
+"""Screening services: the rules in force, one case screened, an agreement looked up."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from pathlib import Path
 
+from cocflow.case import Case, missing
 from cocflow.errors import InputError, Problem
-from cocflow.io.casefile import load_case
 from cocflow.io.settings import Settings
 from cocflow.rules.loader import RuleBook, load_rules
 from cocflow.rules.model import Agreement
 from cocflow.screening.decision import Decision
 from cocflow.screening.screen import screen
 
-__all__ = ["check_statements", "find_agreement", "rules_for", "screen_file"]
+__all__ = ["check_complete", "check_statements", "find_agreement", "rules_for", "screen_case"]
 
 
 def rules_for(settings: Settings) -> RuleBook:
     return load_rules(settings.rules_dir)
 
 
-def check_statements(statements: dict[str, bool], rules: RuleBook, source: str) -> None:
+def check_statements(
+    statements: Mapping[str, bool], rules: RuleBook, source: str | None = None
+) -> None:
     known = {
         c.id
         for a in rules.agreements.values()
@@ -44,13 +46,35 @@ def check_statements(statements: dict[str, bool], rules: RuleBook, source: str) 
         )
 
 
-def screen_file(
-    path: Path, as_of: date, rules: RuleBook, processing_days: int | None = None
+def check_complete(case: Case, source: str | None = None) -> None:
+    """Refuse to screen a case that lacks a fact screening cannot do without."""
+    gaps = missing(case)
+    if gaps:
+        raise InputError(
+            [
+                Problem(
+                    gap.path,
+                    "MISSING_FACT",
+                    f"the case does not say {gap.what}.",
+                    "answer the question (cocflow new), or add it to the case file.",
+                )
+                for gap in gaps
+            ],
+            source,
+        )
+
+
+def screen_case(
+    case: Case,
+    as_of: date,
+    rules: RuleBook,
+    processing_days: int | None = None,
+    source: str | None = None,
 ) -> Decision:
-    """Read the case file at ``path`` and screen it as on ``as_of``."""
-    case_file = load_case(path)
-    check_statements(case_file.worker.statements, rules, str(path))
-    return screen(case_file.to_case(), rules, as_of, processing_days=processing_days)
+    """Screen ``case`` as on ``as_of``: the answer, its reasons, sources and file-by date."""
+    check_complete(case, source)
+    check_statements(case.worker.statements, rules, source)
+    return screen(case, rules, as_of, processing_days=processing_days)
 
 
 def find_agreement(rules: RuleBook, code: str) -> Agreement:

@@ -18,6 +18,7 @@ from cocflow.errors import InputError, Problem, clip
 from cocflow.filing.packet import Item
 from cocflow.io.atomic import atomic_write
 from cocflow.io.inputs import MAX_TRIPS_BYTES, read_input_bytes
+from cocflow.io.tripfiles import parse_trips_csv, parse_trips_ics
 from cocflow.screening.screen import screen
 from cocflow.services.cases import Casework
 from cocflow.tracking.reminders import Obligation, Reminder, schedule, to_ics
@@ -28,8 +29,6 @@ from cocflow.tracking.trips import (
     day_counts,
     gaps,
     overlaps,
-    parse_trips_csv,
-    parse_trips_ics,
     uk_tax_year,
 )
 from cocflow.tracking.watch import WatchFinding, certificate_on_file, watch
@@ -188,8 +187,8 @@ class Logbook:
 
     def watch(self, case_id: str, today: date, letters_dir: Path | None) -> WatchResult:
         work = self.work
-        case = work.case_file(case_id)
-        decision = screen(case.to_case(), work.rules, today)
+        case = work.case(case_id)
+        decision = screen(case, work.rules, today)
         entries = work.entries(case_id)
         trips = [(t.country, t.start, t.end, t.purpose) for _, t in self.trips(case_id)]
         findings = watch(
@@ -216,7 +215,7 @@ class Logbook:
 
     def _letter(self, case_id: str, kind: str, findings: list[WatchFinding], today: date) -> bytes:
         work = self.work
-        case = work.case_file(case_id)
+        case = work.case(case_id)
         cert = certificate_on_file(work.entries(case_id))
         name = (
             case.person.full_legal_name if case.person and case.person.full_legal_name else "(name)"

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from cocflow.case import Case
 from cocflow.countries import country_name
-from cocflow.io.casefile import CaseFile
 from cocflow.proof.chain import ChainEntry
 from cocflow.screening.decision import Decision
 
@@ -103,7 +103,7 @@ def _decision_changed(before: str, now: str) -> WatchFinding:
 
 
 def watch(
-    case: CaseFile,
+    case: Case,
     decision: Decision,
     trips: Sequence[tuple[str, date, date, str]],
     entries: Sequence[ChainEntry],
