@@ -232,40 +232,58 @@ def new(
         _run(lambda: atomic_write(case_file, interview.template(template.value).encode(), 0o600))
         typer.echo(f"Wrote a template to {case_file}. Fill it in, then: cocflow screen {case_file}")
         return
-    answers: dict[str, Any] = {}
-    for question in interview.QUESTIONS:
-        if not question.when(answers):
-            continue
-        typer.echo("\n" + interview.describe(question), err=True)
-        while True:
-            text = typer.prompt("Your answer", default="", show_default=False, err=True)
-            try:
-                answers[question.id] = interview.parse_answer(question, text)
-                break
-            except ValueError as exc:
-                typer.echo(f"  {clip(str(exc))}. Try again.", err=True)
-    import yaml
-
-    data = interview.answers_to_case(answers)
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    _run(lambda: atomic_write(case_file, text.encode(), 0o600))
-    typer.echo(f"\nWrote {case_file}.")
+    from cocflow.cli.render import HEADLINES
+    from cocflow.io.casefile import write_case
     from cocflow.io.settings import Settings
     from cocflow.services import screening as services
 
     settings = _run(Settings.from_env)
-    decision = _run(
-        lambda: services.screen_case(
-            _read(case_file),
-            _as_of(as_of),
-            services.rules_for(settings),
-            settings.processing_days,
-            source=str(case_file),
-        )
-    )
-    from cocflow.cli.render import HEADLINES
+    rules = _run(lambda: services.rules_for(settings))
+    answers: dict[str, Any] = {}
+    while (question := interview.next_question(answers)) is not None:
+        answers[question.id] = _ask(question)
+    case = interview.build(answers)
+    header = f"Written by 'cocflow new'. Check it with: cocflow screen {case_file}"
+    _run(lambda: write_case(case_file, case, header))
+    typer.echo(f"\nWrote {case_file}.")
+    day = _as_of(as_of)
 
+    def screened() -> Any:
+        return services.screen_case(
+            case, day, rules, settings.processing_days, source=str(case_file)
+        )
+
+    decision = _run(screened)
+    follow = services.follow_up_questions(case, decision, rules)
+    if follow:
+        typer.echo(f"\nThe answer is a pause until {len(follow)} more fact(s) are known:", err=True)
+        for question in follow:
+            case = interview.with_answer(case, question, _ask(question))
+        _run(lambda: write_case(case_file, case, header))
+        decision = _run(screened)
     typer.echo(f"Answer: {HEADLINES[decision.outcome][0]}. Next: cocflow screen {case_file}")
+
+
+def _ask(question: Any) -> Any:
+    """Ask one interview question in the terminal until the answer is valid."""
+    import shutil
+    import textwrap
+
+    from cocflow.interview import questions as interview
+
+    width = min(shutil.get_terminal_size().columns, 100) - 1
+    lines = interview.describe(question).splitlines()
+    shown = [
+        textwrap.fill(line, width, subsequent_indent=" " * (len(line) - len(line.lstrip()) + 2))
+        for line in lines
+    ]
+    typer.echo("\n" + "\n".join(shown), err=True)
+    while True:
+        text = typer.prompt("Your answer", default="", show_default=False, err=True)
+        try:
+            return interview.parse_answer(question, text)
+        except ValueError as exc:
+            typer.echo(f"  {clip(str(exc))}. Try again.", err=True)
 
 
 @app.command("screen-batch")

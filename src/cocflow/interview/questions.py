@@ -1,46 +1,56 @@
-"""The interview: the questions that build a case file, defined once, as data.
+"""The interview: the questions that build a case, defined once, as data.
 
-Each question says what it asks in plain words, why it is asked, which fact of the case file it
-fills (its path), how an answer is checked (the same checks as the case file), and when it is
-needed (employer questions for employees only, ...). The terminal (``cocflow new``) asks them
-now; a web page can render the same definitions. Answers build the case file's data; nothing
-here reads or writes a file.
+Each question says what it asks in plain words, why it is asked, which fact of the case it fills
+(its case-file path), how an answer is checked (the same checks as the case file), and when it is
+needed, judged on the case the answers so far make (employer questions for employees only, ...).
+The terminal (``cocflow new``) asks them; the web pages render the same definitions.
+
+The interview is a checklist, not a flowchart: :func:`next_question` is the first needed question
+not answered yet, re-judged after every answer, and :func:`build` turns the answers into a
+:class:`~cocflow.case.Case` (incomplete while questions remain). After screening, a pause names
+the facts it lacks; :func:`follow_up` turns them into the next questions. Nothing here reads or
+writes a file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
-from cocflow.countries import normalize_country
+from cocflow.case import Business, Case, Employer, Engagement, Residence, Worker
+from cocflow.countries import country_name, normalize_country
 from cocflow.isodate import parse_iso_date
 
 __all__ = [
     "QUESTIONS",
     "Question",
-    "answers_to_case",
+    "build",
     "describe",
+    "follow_up",
     "needed",
+    "next_question",
     "parse_answer",
     "template",
+    "with_answer",
 ]
 
-Kind = Literal["choice", "date", "country", "countries", "text"]
+Kind = Literal["choice", "date", "country", "countries", "text", "yes_no"]
 Answers = Mapping[str, Any]
 
 
-def _always(_: Answers) -> bool:
+def _always(_: Case) -> bool:
     return True
 
 
-def _employee(answers: Answers) -> bool:
-    return answers.get("kind") == "employee"
+def _employee(case: Case) -> bool:
+    return case.worker.kind == "employee"
 
 
-def _self_employed(answers: Answers) -> bool:
-    return answers.get("kind") == "self_employed"
+def _self_employed(case: Case) -> bool:
+    return case.worker.kind == "self_employed"
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,7 @@ class Question:
     choices: tuple[tuple[str, str], ...] = ()  # (value, what a person reads)
     optional: bool = False
     example: str = ""
-    when: Callable[[Answers], bool] = field(default=_always, compare=False)
+    when: Callable[[Case], bool] = field(default=_always, compare=False)
 
 
 QUESTIONS: tuple[Question, ...] = (
@@ -169,55 +179,157 @@ QUESTIONS: tuple[Question, ...] = (
 )
 
 
+YES_NO = (("yes", "Yes"), ("no", "No"))
+
+
 def parse_answer(question: Question, text: str) -> Any:
-    """The value of an answer, or ``ValueError`` saying what is wrong (in the product's words)."""
+    """The value of an answer, or ``ValueError`` saying what is wrong (in the product's words).
+
+    Dates come back as :class:`datetime.date`, citizenships as a tuple, yes/no as a bool."""
     text = text.strip()
     if not text:
         if question.optional:
             return None
         raise ValueError("an answer is needed")
-    if question.kind == "choice":
+    if question.kind in ("choice", "yes_no"):
+        choices = question.choices or YES_NO
         spelled = text.lower().replace("-", "_").replace(" ", "_")
-        for number, (value, label) in enumerate(question.choices, start=1):
+        for number, (value, label) in enumerate(choices, start=1):
             if text in (str(number), value) or spelled == value or text.lower() == label.lower():
-                return value
-        raise ValueError(f"answer with a number from 1 to {len(question.choices)}")
+                return value == "yes" if question.kind == "yes_no" else value
+        raise ValueError(f"answer with a number from 1 to {len(choices)}")
     if question.kind == "date":
         day: date = parse_iso_date(text)
-        return day.isoformat()
+        return day
     if question.kind == "country":
         return normalize_country(text)
     if question.kind == "countries":
-        return [normalize_country(part) for part in text.replace(",", " ").split()]
+        return tuple(normalize_country(part) for part in text.replace(",", " ").split())
     return text
 
 
-def answers_to_case(answers: Answers) -> dict[str, Any]:
-    """The case file (as data) the answers make."""
-    case: dict[str, Any] = {"cocflow_case": 1}
-    if answers.get("label"):
-        case["label"] = answers["label"]
-    worker: dict[str, Any] = {"kind": answers["kind"]}
-    if answers.get("citizenship"):
-        worker["citizenship"] = list(answers["citizenship"])
-    worker["residence"] = [{"country": answers["home"], "from": answers["home_since"]}]
-    case["worker"] = worker
-    if answers["kind"] == "employee":
-        case["employer"] = {
-            "name": answers["employer_name"],
-            "country": answers["employer_country"],
-            "hired": answers["employer_hired"],
-        }
+def build(answers: Answers) -> Case:
+    """The case the answers make: incomplete while needed questions remain unanswered."""
+    kind = answers.get("kind")
+    residence: tuple[Residence, ...] = ()
+    if answers.get("home") and answers.get("home_since"):
+        residence = (Residence(answers["home"], answers["home_since"]),)
+    worker = Worker(
+        kind=kind,
+        residence=residence,
+        citizenship=tuple(answers["citizenship"]) if answers.get("citizenship") else None,
+    )
+    employer = business = None
+    if kind == "employee":
+        employer = Employer(
+            answers.get("employer_name"),
+            answers.get("employer_country"),
+            answers.get("employer_hired"),
+        )
     elif answers.get("operating_since"):
-        case["business"] = {"operating_since": answers["operating_since"]}
-    engagement: dict[str, Any] = {
-        "country": answers["work_country"],
-        "start": answers["work_start"],
-    }
-    if answers.get("work_end"):
-        engagement["end"] = answers["work_end"]
-    case["engagements"] = [engagement]
-    return case
+        business = Business(operating_since=answers["operating_since"])
+    engagements: tuple[Engagement, ...] = ()
+    if answers.get("work_country") and answers.get("work_start"):
+        engagements = (
+            Engagement(answers["work_country"], answers["work_start"], answers.get("work_end")),
+        )
+    return Case(
+        worker=worker,
+        engagements=engagements,
+        employer=employer,
+        business=business,
+        label=answers.get("label") or None,
+    )
+
+
+def needed(answers: Answers) -> list[Question]:
+    """The questions this case needs, in order, judged on the case the answers make."""
+    case = build(answers)
+    return [q for q in QUESTIONS if q.when(case)]
+
+
+def next_question(answers: Answers) -> Question | None:
+    """The first needed question not answered yet (``None``: the interview is complete)."""
+    return next((q for q in needed(answers) if q.id not in answers), None)
+
+
+# --- after screening: a pause's missing facts become the next questions --------------------
+
+_ROW = re.compile(r"^engagements\[(\d+)\]\.(end|region)$")
+_STATIC = {"employer.hired": "employer_hired", "business.operating_since": "operating_since",
+           "worker.citizenship": "citizenship"}  # fmt: skip
+
+
+def follow_up(
+    case: Case, missing_facts: Iterable[str], conditions: Mapping[str, str]
+) -> tuple[Question, ...]:
+    """Questions for the facts a screening found missing. ``conditions``: statement id -> the
+    rule's own words (from the rules data). Facts no question can fill are left out: the
+    answer page names them."""
+    out: list[Question] = []
+    by_id = {q.id: q for q in QUESTIONS}
+    for path in dict.fromkeys(missing_facts):
+        if path in _STATIC:
+            out.append(replace(by_id[_STATIC[path]], optional=False))
+        elif path.startswith("worker.statements.") and path[18:] in conditions:
+            out.append(
+                Question(
+                    f"statement:{path[18:]}",
+                    path,
+                    f"Is this true for your work? {conditions[path[18:]]}",
+                    "The agreement keeps U.S. coverage only under this condition; "
+                    "answer from what you know now.",
+                    "yes_no",
+                )
+            )
+        elif (row := _ROW.match(path)) and int(row[1]) < len(case.engagements):
+            stay = case.engagements[int(row[1])]
+            where = country_name(stay.country)
+            if row[2] == "end":
+                out.append(
+                    Question(
+                        f"end:{row[1]}",
+                        path,
+                        f"On what day will the work in {where} (from {stay.start}) end?",
+                        "The agreement's limit is judged on the whole stay: an expected end "
+                        "date decides it.",
+                        "date",
+                        example=f"{stay.start.year + 1}-{stay.start.month:02d}-01",
+                    )
+                )
+            else:
+                out.append(
+                    Question(
+                        f"region:{row[1]}",
+                        path,
+                        f"In which part of {where} is the work done (its ISO 3166-2 code)?",
+                        "A separate agreement covers part of this country.",
+                        "text",
+                        example="QC for Quebec",
+                    )
+                )
+    return tuple(out)
+
+
+def with_answer(case: Case, question: Question, value: Any) -> Case:
+    """``case`` with the fact ``question`` asks about set to ``value``."""
+    path = question.path
+    if path.startswith("worker.statements."):
+        statements = {**case.worker.statements, path[18:]: bool(value)}
+        return replace(case, worker=replace(case.worker, statements=statements))
+    if path == "worker.citizenship":
+        return replace(case, worker=replace(case.worker, citizenship=tuple(value)))
+    if path.startswith("employer."):
+        return replace(case, employer=replace(case.employer or Employer(), **{path[9:]: value}))
+    if path.startswith("business."):
+        return replace(case, business=replace(case.business or Business(), **{path[9:]: value}))
+    row = _ROW.match(path)
+    if row:
+        index = int(row[1])
+        stays = list(case.engagements)
+        stays[index] = replace(stays[index], **{row[2]: value})
+        return replace(case, engagements=tuple(stays))
+    raise ValueError(f"no question fills {path}")
 
 
 def template(kind: str) -> str:
@@ -261,13 +373,9 @@ def template(kind: str) -> str:
 def describe(question: Question) -> str:
     """The question as a terminal shows it: the text, the choices, why it is asked."""
     parts = [question.text]
-    parts += [f"  {n}. {label}" for n, (_, label) in enumerate(question.choices, start=1)]
+    choices = question.choices or (YES_NO if question.kind == "yes_no" else ())
+    parts += [f"  {n}. {label}" for n, (_, label) in enumerate(choices, start=1)]
     if question.example:
         parts.append(f"  (for example {question.example})")
     parts.append(f"  Why we ask: {question.why}")
     return "\n".join(parts)
-
-
-def needed(answers: Answers) -> list[Question]:
-    """The questions to ask, in order, given the answers so far."""
-    return [q for q in QUESTIONS if q.when(answers)]

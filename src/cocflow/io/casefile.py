@@ -33,7 +33,7 @@ from cocflow.io.yamlio import DuplicateKeyError, TooLargeError, loads
 from cocflow.isodate import IsoDate
 from cocflow.text import control_character
 
-__all__ = ["CaseFile", "case_data", "load_case", "parse_case", "read_case"]
+__all__ = ["CaseFile", "case_data", "load_case", "parse_case", "read_case", "write_case"]
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 Country = Annotated[str, BeforeValidator(normalize_country)]
@@ -239,14 +239,15 @@ def _record(r: Record) -> model.Record:
     return record
 
 
-def case_data(case: Case) -> dict[str, Any]:
-    """The case file (contract section 1) for ``case``, as data ready for YAML or JSON.
+def case_data(case: Case, *, dates_as_text: bool = True) -> dict[str, Any]:
+    """The case file (contract section 1) for ``case``, as data ready for JSON (or, with
+    ``dates_as_text=False``, for YAML, which writes dates unquoted).
 
     Only what the case says is written, so a file read and written again keeps its facts."""
 
     def clean(value: Any) -> Any:
         if isinstance(value, date):
-            return value.isoformat()
+            return value.isoformat() if dates_as_text else value
         if isinstance(value, tuple | list):
             return [clean(v) for v in value]
         if isinstance(value, Mapping):
@@ -274,7 +275,7 @@ def case_data(case: Case) -> dict[str, Any]:
     for key in ("label", "client_ref"):
         if key in body:
             data[key] = body.pop(key)
-    data["worker"] = worker
+    data["worker"] = {k: worker[k] for k in _WORKER_ORDER if k in worker}
     for key in ("employer", "engagements", "person", "business", "records", "extras"):
         if key in body:
             data[key] = body.pop(key)
@@ -282,6 +283,14 @@ def case_data(case: Case) -> dict[str, Any]:
 
 
 _FLAGS = frozenset({"performer_or_entertainer", "ship_or_aircraft_crew"})
+_WORKER_ORDER = (
+    "kind",
+    "performer_or_entertainer",
+    "ship_or_aircraft_crew",
+    "citizenship",
+    "residence",
+    "statements",
+)
 _ADDRESS_ORDER = ("line1", "line2", "city", "region", "postal_code", "country")
 
 
@@ -547,3 +556,16 @@ def load_case(path: Path) -> CaseFile:
 def read_case(path: Path) -> Case:
     """Read, validate and convert a case file (``.yaml``, ``.yml`` or ``.json``)."""
     return load_case(path).to_case()
+
+
+def write_case(path: Path, case: Case, header: str = "") -> None:
+    """Write ``case`` as a YAML case file at ``path`` (owner-only, all or nothing); ``header``
+    is a comment put on top."""
+    import yaml
+
+    from cocflow.io.atomic import atomic_write
+
+    data = case_data(case, dates_as_text=False)
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    comment = "".join(f"# {line}\n".replace("# \n", "#\n") for line in header.splitlines())
+    atomic_write(path, (comment + text).encode(), 0o600)

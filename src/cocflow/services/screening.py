@@ -7,29 +7,50 @@ from datetime import date
 
 from cocflow.case import Case, missing
 from cocflow.errors import InputError, Problem
+from cocflow.interview.questions import Question, follow_up
 from cocflow.io.settings import Settings
 from cocflow.rules.loader import RuleBook, load_rules
 from cocflow.rules.model import Agreement
 from cocflow.screening.decision import Decision
 from cocflow.screening.screen import screen
 
-__all__ = ["check_complete", "check_statements", "find_agreement", "rules_for", "screen_case"]
+__all__ = [
+    "check_complete",
+    "check_statements",
+    "conditions",
+    "find_agreement",
+    "follow_up_questions",
+    "rules_for",
+    "screen_case",
+]
 
 
 def rules_for(settings: Settings) -> RuleBook:
     return load_rules(settings.rules_dir)
 
 
-def check_statements(
-    statements: Mapping[str, bool], rules: RuleBook, source: str | None = None
-) -> None:
-    known = {
-        c.id
+def conditions(rules: RuleBook) -> dict[str, str]:
+    """Every yes/no statement a rule may need (``worker.statements.<id>``), in the rule's words."""
+    return {
+        c.id: " ".join(c.text.split())
         for a in rules.agreements.values()
         for e in (*a.employee, *a.self_employed)
         for spec in (e, *e.readings)
         for c in spec.conditions
     }
+
+
+def follow_up_questions(case: Case, decision: Decision, rules: RuleBook) -> tuple[Question, ...]:
+    """The questions that would settle a pause: its missing facts, as interview questions."""
+    if decision.outcome != "pause":
+        return ()
+    return follow_up(case, decision.missing_facts, conditions(rules))
+
+
+def check_statements(
+    statements: Mapping[str, bool], rules: RuleBook, source: str | None = None
+) -> None:
+    known = set(conditions(rules))
     unknown = sorted(set(statements) - known)
     if unknown:
         raise InputError(
