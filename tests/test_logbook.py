@@ -80,7 +80,7 @@ def test_watch_flags_drift_drafts_the_letter_and_records_it(home: Path, tmp_path
         assert code in out
     (letter,) = letters.iterdir()
     text = extract_text(letter.read_bytes())
-    assert "extend" in text and "2027-06-30" in text and "Rivera" in text
+    assert "extend" in text and "30 June 2027" in text and "Rivera" in text
     kinds = [e["kind"] for e in json.loads(cli("proof", "list", case_id, "--format", "json"))]
     assert kinds[-1] == "watch_findings"
     assert "OK" in cli("proof", "verify", case_id)

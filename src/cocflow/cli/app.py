@@ -880,30 +880,19 @@ def status(
     day = _as_of(as_of)
     work = _casework(ctx)
     case_id = _run(lambda: work.resolve(case_id))
-    points = _run(lambda: work.checkpoints(case_id, day))
-    guidance = _run(lambda: work.guidance(case_id))
-    rely = all(p.done for p in points)
+    state = _run(lambda: work.status(case_id, day))
     if format is Format.json:
-        _dump(
-            {
-                "checkpoints": [
-                    {"name": p.name, "done": p.done, "evidence": p.evidence} for p in points
-                ],
-                "rely": rely,
-                "guidance": guidance,
-            }
-        )
+        _dump(state.as_dict())
         return
-    for n, p in enumerate(points, 1):
+    for n, p in enumerate(state.checkpoints, 1):
         typer.echo(f"{n}. [{'x' if p.done else ' '}] {p.name}: {p.evidence}")
-    if guidance:
+    if state.guidance:
         typer.echo("Delivery:")
-        for line in guidance:
+        for line in state.guidance:
             typer.echo(f"  - {line}")
-    typer.echo(f"Rely on the exemption: {'yes' if rely else 'not yet'}")
-    if not rely:
-        first = next(p for p in points if not p.done)
-        typer.echo(f"Next: {first.name.lower()}: {first.evidence}")
+    typer.echo(f"Rely on the exemption: {'yes' if state.rely else 'not yet'}")
+    if state.next_step:
+        typer.echo(f"Next: {state.next_step}")
 
 
 key_app = typer.Typer(
@@ -1223,6 +1212,11 @@ def watch(
                 typer.echo(f"  {f.code}: {f.changed}\n    rule: {f.rule}\n    do: {f.action}")
             for p in r.letters:
                 typer.echo(f"  draft letter: {p}")
+                if p in r.not_ready:
+                    typer.echo(
+                        "    not counted as a request yet: the case has errors to fix first "
+                        "(cocflow check CASE_FILE), then draft it again"
+                    )
         for c, e in failed:
             typer.echo(f"Case {c}: could not be checked: {e}", err=True)
     if failed or any(f.needs_action for r in results for f in r.findings):

@@ -26,14 +26,15 @@ def _plain(code: str) -> str:
     return country_name(code).removeprefix("the ")
 
 
-def _address(a: Address | None) -> PostalAddress | None:
+def postal_address(a: Address | None) -> PostalAddress | None:
+    """An address as printed: the country written out ("United States")."""
     if a is None:
         return None
     return PostalAddress(a.line1, a.city, _plain(a.country), a.line2, a.region, a.postal_code)
 
 
 def _lines(a: Address | None) -> str:
-    printed = _address(a)
+    printed = postal_address(a)
     return ", ".join(printed.lines()) if printed else ""
 
 
@@ -96,7 +97,7 @@ def build_packet(f: Filing, channel: Channel, processing_days: int | None = None
         start, f.today, processing_days or process.processing_days.value, process.buffer_days
     )
     agreement = f.agreements()[0]
-    sender = _address(business.address if business else None)
+    sender = postal_address(business.address if business else None)
     return FilingPacket(
         prepared_on=f.today,
         channel=channel,

@@ -12,6 +12,7 @@ import io
 import json
 import os
 import zipfile
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,11 @@ from cocflow.store.crypto import Keys, decrypt, encrypt, keyed_digest, load_keys
 from cocflow.store.db import database_exists, open_engine, sqlite_url
 from cocflow.store.repo import CaseSummary, Store, unknown_case
 from cocflow.store.vault import StoredFile, Vault
+from cocflow.tracking.checkpoints import CHECKPOINT_NAMES, us_checkpoints
 from cocflow.tracking.foreignpath import Checkpoint, ForeignPlan, foreign_plan, foreign_steps
+from cocflow.tracking.letters import FollowUp
 
-__all__ = ["KINDS", "Casework", "Checkpoint", "open_casework"]
+__all__ = ["KINDS", "CaseStatus", "Casework", "Checkpoint", "open_casework"]
 
 # proof add --kind  ->  event kind
 KINDS = {
@@ -214,12 +217,22 @@ def _certificate_details(details: dict[str, Any]) -> dict[str, Any]:
     return {"country": code, **dates}
 
 
-CHECKPOINT_NAMES = (
-    "Coverage confirmed",
-    "Request filed with complete details",
-    "Records stored together",
-    "Certificate delivered with proof of receipt",
-)
+@dataclass(frozen=True)
+class CaseStatus:
+    case_id: str
+    checkpoints: list[Checkpoint]
+    rely: bool  # every checkpoint done: the exemption may be relied on
+    guidance: list[str]  # who receives the certificate, from the rules
+    next_step: str | None  # the first checkpoint not done, with what it needs
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "checkpoints": [
+                {"name": p.name, "done": p.done, "evidence": p.evidence} for p in self.checkpoints
+            ],
+            "rely": self.rely,
+            "guidance": self.guidance,
+        }
 
 
 class Casework:
@@ -459,6 +472,25 @@ class Casework:
         # SHA-256 of its bytes, and a generated letter could be rebuilt to test SSNs.
         return self.record(case_id, "request_prepared", payload)
 
+    def record_follow_up(
+        self, case_id: str, follow: FollowUp, letter: bytes, today: date
+    ) -> ChainEntry:
+        """Record an extension or correction letter as a request: the period it asks SSA to
+        certify, checked against the case as it stands (so the checkpoints can count it)."""
+        from cocflow.services.filing import check_case
+
+        report = check_case(self.case(case_id), today, self.rules)
+        payload = {
+            "ready": report.ready,
+            "purpose": follow.kind,
+            "channel": "mail",
+            "country": follow.country,
+            "letter_mac": keyed_digest(self.store.keys, "request-file", letter),
+            "period_start": follow.period_start.isoformat() if follow.period_start else None,
+            "period_end": follow.period_end.isoformat() if follow.period_end else None,
+        }
+        return self.record(case_id, "request_prepared", payload)
+
     def entries(self, case_id: str) -> list[ChainEntry]:
         return self.store.events(case_id)
 
@@ -553,6 +585,14 @@ class Casework:
         )
         return lines
 
+    def status(self, case_id: str, today: date) -> CaseStatus:
+        """The four checkpoints, whether the exemption may be relied on, and what comes next."""
+        points = self.checkpoints(case_id, today)
+        rely = all(p.done for p in points)
+        first = next((p for p in points if not p.done), None)
+        next_step = f"{first.name.lower()}: {first.evidence}" if first else None
+        return CaseStatus(case_id, points, rely, self.guidance(case_id), next_step)
+
     def checkpoints(self, case_id: str, today: date) -> list[Checkpoint]:
         """The four checkpoints in order; each needs the one before and events in order.
 
@@ -584,102 +624,7 @@ class Casework:
                 summary.kind,
                 lambda p: self._covers(p, countries, work_start, work_end, today),
             )
-        changed = max((e.seq for e, _ in payloads if e.kind == "facts_changed"), default=0)
-        screened = [(e, p) for e, p in payloads if e.kind == "screened"]
-        last = screened[-1] if screened else None
-        one = Checkpoint(
-            CHECKPOINT_NAMES[0],
-            bool(last and last[1]["outcome"] == "go"),
-            f"entry {last[0].seq}: screening says {last[1]['outcome']}"
-            if last
-            else "no screening recorded",
-        )
-        prepared = [
-            e
-            for e, p in payloads
-            if e.kind == "request_prepared"
-            and p.get("ready")
-            and e.seq > changed
-            and p.get("period_start") == work_start
-            and p.get("period_end") == work_end
-        ]
-        submitted = [
-            e
-            for e, _ in payloads
-            if e.kind == "submitted" and prepared and e.seq > prepared[-1].seq
-        ]
-        if submitted:
-            why = (
-                f"entry {submitted[-1].seq}: submitted after the clean check of entry "
-                f"{prepared[-1].seq}"
-            )
-        elif prepared:
-            why = f"no submission recorded after the clean check of entry {prepared[-1].seq}"
-        else:
-            why = (
-                "no clean check of the case as it stands ('cocflow request CASE --out DIR "
-                "--case ID', after the last change of facts)"
-            )
-        two = Checkpoint(CHECKPOINT_NAMES[1], one.done and bool(submitted), why)
-        after = submitted[-1].seq if submitted else None
-        certificates = [
-            (e, p)
-            for e, p in payloads
-            if e.kind == "certificate_received" and after is not None and e.seq > after
-        ]
-        good = [
-            (e, p)
-            for e, p in certificates
-            if self._covers(p, countries, work_start, work_end, today)
-        ]
-        confirmation = [
-            e
-            for e, p in payloads
-            if e.kind in ("approved", "submitted")
-            and p.get("file")
-            and prepared
-            and e.seq > prepared[-1].seq
-        ]
-        done3 = two.done and bool(good and confirmation)
-        if done3:
-            why = (
-                f"certificate (entry {good[-1][0].seq}), confirmation (entry "
-                f"{confirmation[-1].seq}) and submitted data (entry {prepared[-1].seq})"
-            )
-        elif certificates and not good:
-            why = (
-                f"the certificate of entry {certificates[-1][0].seq} does not cover the work "
-                f"({', '.join(countries)}, {work_start} to {work_end or 'open-ended'}) on "
-                f"{today}: check its country and period"
-            )
-        else:
-            why = (
-                "needs, after the submission, the certificate (with --country, "
-                "--period-start and --period-end), and the approval or submission "
-                "confirmation as a file"
-            )
-        three = Checkpoint(CHECKPOINT_NAMES[2], done3, why)
-        cert_seq = good[-1][0].seq if good else None
-        delivered = [
-            (e, p)
-            for e, p in payloads
-            if e.kind == "delivered" and cert_seq is not None and e.seq > cert_seq
-        ]
-        receipt = [(e, p) for e, p in delivered if p.get("file")]
-        if receipt:
-            why = (
-                f"entry {receipt[-1][0].seq}: delivered to {receipt[-1][1].get('to')} with "
-                "proof of receipt"
-            )
-        elif delivered:
-            why = (
-                f"entry {delivered[-1][0].seq}: sent to {delivered[-1][1].get('to')} but no "
-                f"written proof of receipt is on file"
-            )
-        else:
-            why = "no delivery of the certificate recorded after it was received"
-        four = Checkpoint(CHECKPOINT_NAMES[3], done3 and bool(receipt), why)
-        return [one, two, three, four]
+        return us_checkpoints(payloads, countries, work_start, work_end)
 
     @staticmethod
     def _covers(

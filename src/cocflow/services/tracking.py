@@ -7,20 +7,20 @@ findings go into the proof file, and reminders come from every case's facts and 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from cocflow.countries import country_name
-from cocflow.documents.pdf import ChangeLetter, render_change_letter
+from cocflow.documents.pdf import render_change_letter
 from cocflow.errors import InputError, Problem, clip
-from cocflow.filing.packet import Item
 from cocflow.io.atomic import atomic_write
 from cocflow.io.inputs import MAX_TRIPS_BYTES, read_input_bytes
 from cocflow.io.tripfiles import parse_trips_csv, parse_trips_ics
 from cocflow.screening.screen import screen
 from cocflow.services.cases import Casework
+from cocflow.tracking.certificates import certificates_on_file
+from cocflow.tracking.letters import FollowUp, LetterKind, follow_up_letter
 from cocflow.tracking.reminders import Obligation, Reminder, schedule, to_ics
 from cocflow.tracking.trips import (
     Counting,
@@ -31,7 +31,7 @@ from cocflow.tracking.trips import (
     overlaps,
     uk_tax_year,
 )
-from cocflow.tracking.watch import WatchFinding, certificate_on_file, watch
+from cocflow.tracking.watch import WatchFinding, watch
 
 __all__ = ["ImportResult", "Logbook", "WatchResult"]
 
@@ -51,6 +51,8 @@ class WatchResult:
     case_id: str
     findings: list[WatchFinding]
     letters: list[Path]
+    # Letters recorded as requests that do not count yet: the case's check found errors.
+    not_ready: list[Path] = field(default_factory=list)
 
 
 def _when(recorded: tuple[dict[str, Any], Any]) -> date | None:
@@ -195,11 +197,18 @@ class Logbook:
             case, decision, trips, entries, today=today, us_codes=work.rules.network.us_codes
         )
         letters: list[Path] = []
+        not_ready: list[Path] = []
         if letters_dir is not None:
-            for kind in sorted({f.letter for f in findings if f.letter}):
+            kinds: list[LetterKind] = sorted({f.letter for f in findings if f.letter})
+            for kind in kinds:
+                follow = self._follow_up(case_id, kind, findings, today)
+                data = render_change_letter(follow.letter)
                 path = letters_dir / f"{kind}-letter-{case_id}.pdf"
-                atomic_write(path, self._letter(case_id, kind, findings, today))
+                atomic_write(path, data)
                 letters.append(path)
+                entry = work.record_follow_up(case_id, follow, data, today)
+                if not json.loads(entry.payload)["ready"]:
+                    not_ready.append(path)
         if findings:
             work.record(
                 case_id,
@@ -211,61 +220,22 @@ class Logbook:
                     "letters": [p.name for p in letters],
                 },
             )
-        return WatchResult(case_id, findings, letters)
+        return WatchResult(case_id, findings, letters, not_ready)
 
-    def _letter(self, case_id: str, kind: str, findings: list[WatchFinding], today: date) -> bytes:
+    def _follow_up(
+        self, case_id: str, kind: LetterKind, findings: list[WatchFinding], today: date
+    ) -> FollowUp:
         work = self.work
-        case = work.case(case_id)
-        cert = certificate_on_file(work.entries(case_id))
-        name = (
-            case.person.full_legal_name if case.person and case.person.full_legal_name else "(name)"
-        )
-        ssn = work.store.secrets(case_id).get("ssn")
-        address = case.business.address if case.business and case.business.address else None
-        sender = (
-            tuple(x for x in (address.line1, address.line2, address.city) if x) if address else ()
-        )
-        country = country_name(cert.country) if cert and cert.country else "the other country"
-        items = [Item("Full legal name", name), Item("U.S. Social Security number", ssn or "")]
-        if cert is not None:
-            items += [
-                Item("Earlier request (control number)", cert.control_number or "not recorded"),
-                Item("Certificate period", f"{cert.start or '?'} to {cert.end or '?'}"),
-                Item("Country", country),
-            ]
-        foreign = [e for e in case.engagements if e.country not in work.rules.network.us_codes]
-        if foreign:
-            end = foreign[-1].end
-            items.append(
-                Item(
-                    "Work period now expected", f"{foreign[0].start} to {end or 'no end date yet'}"
-                )
-            )
-        changes = [f.changed for f in findings if f.letter == kind]
-        if kind == "extension":
-            subject = f"Request to extend a U.S. certificate of coverage ({country})"
-            ask = (
-                "I ask you to extend the certificate to cover the period below, or, where "
-                "the agreement's limit does not allow it, to tell me how to request an "
-                "exception agreed by both countries."
-            )
-        else:
-            subject = f"Correction of a U.S. certificate of coverage ({country})"
-            ask = "I ask you to correct the certificate (or my request) as set out below."
-        letter = ChangeLetter(
-            prepared_on=today,
-            full_legal_name=name,
-            sender_address=sender,
+        return follow_up_letter(
+            work.case(case_id),
+            certificates_on_file(work.entries(case_id)),
+            kind,
+            ssn=work.store.secrets(case_id).get("ssn"),
             ssa_address=work.rules.process.mail.value,
-            subject=subject,
-            paragraphs=(
-                f"I refer to my earlier request and the certificate of U.S. coverage "
-                f"you issued for my work in {country}. Since then: " + " ".join(changes),
-                ask,
-            ),
-            items=tuple(items),
+            us_codes=work.rules.network.us_codes,
+            today=today,
+            residence_moved=any(f.code == "RESIDENCE_MOVED" for f in findings),
         )
-        return render_change_letter(letter)
 
     # --- reminders -------------------------------------------------------------------------
 

@@ -13,23 +13,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from cocflow.case import Case
+from cocflow.case import Case, Engagement
 from cocflow.countries import country_name
 from cocflow.proof.chain import ChainEntry
 from cocflow.screening.decision import Decision
+from cocflow.tracking.certificates import Certificate, certificates_on_file, uncovered
 
-__all__ = ["Certificate", "WatchFinding", "certificate_on_file", "watch"]
+__all__ = ["WatchFinding", "watch"]
 
 ENDING_SOON = timedelta(days=60)
-
-
-@dataclass(frozen=True, slots=True)
-class Certificate:
-    country: str | None
-    start: date | None
-    end: date | None
-    entry: int
-    control_number: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,29 +42,6 @@ class WatchFinding:
             "letter": self.letter,
             "needs_action": self.needs_action,
         }
-
-
-def _day(value: Any) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) and value else None
-
-
-def certificate_on_file(entries: Sequence[ChainEntry]) -> Certificate | None:
-    """The latest certificate recorded in the proof log, with the request's control number."""
-    control = None
-    found = None
-    for entry in entries:
-        payload = json.loads(entry.payload)
-        if entry.kind == "submitted" and payload.get("control_number"):
-            control = payload["control_number"]
-        if entry.kind == "certificate_received":
-            found = Certificate(
-                payload.get("country"),
-                _day(payload.get("period_start")),
-                _day(payload.get("period_end")),
-                entry.seq,
-                control,
-            )
-    return found
 
 
 def _stored_outcome(entries: Sequence[ChainEntry]) -> str | None:
@@ -111,18 +80,21 @@ def watch(
     today: date,
     us_codes: frozenset[str],
 ) -> list[WatchFinding]:
-    """Findings for one case. ``trips``: (country, start, end, purpose) of the log."""
+    """Findings for one case. ``trips``: (country, start, end, purpose) of the log.
+
+    Every certificate on file counts: an extension adds its days to the first certificate's, so
+    work is outside the certificates only on days none of them covers."""
     found: list[WatchFinding] = []
-    cert = certificate_on_file(entries)
+    certs = certificates_on_file(entries)
     foreign = [e for e in case.engagements if e.country not in us_codes]
     work_trips = [t for t in trips if t[3] == "work" and t[0] not in us_codes]
     before = _stored_outcome(entries)
     if before is not None and decision.outcome != before:
         found.append(_decision_changed(before, decision.outcome))
-    if decision.outcome != "go" and cert is None:
+    if decision.outcome != "go" and not certs:
         # No U.S. certificate is expected or on file: the checks below are about one.
         return found
-    if cert is None:
+    if not certs:
         started = [e for e in foreign if e.start <= today]
         if started:
             found.append(
@@ -136,75 +108,28 @@ def watch(
                 )
             )
         return found
-    where = country_name(cert.country) if cert.country else "the certificate's country"
-    period = f"{cert.start or '?'} to {cert.end or 'no end date'}"
-    ref = f"certificate of entry {cert.entry}" + (
-        f", request {cert.control_number}" if cert.control_number else ""
-    )
+    latest = certs[-1]
+    covered = {c.country for c in certs if c.country}
+    shown = ", ".join(sorted(country_name(c) for c in covered)) or "the certificate's country"
     for country in sorted({t[0] for t in work_trips} | {e.country for e in foreign}):
-        if cert.country and country != cert.country:
+        if covered and country not in covered:
             found.append(
                 WatchFinding(
                     "NEW_WORK_COUNTRY",
                     f"Work in {country_name(country)} appears in the log or the "
-                    f"case; the certificate covers {where} only.",
-                    "Pause for that work: the certificate does not cover it (several countries "
-                    "need screening).",
+                    f"case; the certificates on file cover {shown} only.",
+                    "Pause for that work: no certificate covers it (several countries need "
+                    "screening).",
                     "Screen the work in that country before it starts, and do "
-                    "not show this certificate for it.",
+                    "not show these certificates for it.",
                 )
             )
-    stays = work_trips + [(e.country, e.start, e.end or date.max, "work") for e in foreign]
-    outside = [
-        t
-        for t in stays
-        if t[0] == cert.country
-        and ((cert.start and t[1] < cert.start) or (cert.end and t[2] > cert.end))
-    ]
-    if outside:
-        t = outside[0]
-        found.append(
-            WatchFinding(
-                "WORK_OUTSIDE_CERTIFICATE",
-                f"The log or the case shows work in {where} from {t[1]} to "
-                f"{'no end date' if t[2] == date.max else t[2]}, outside the certificate's "
-                f"period ({period}).",
-                "Pause for those days: the certificate does not cover them.",
-                "Ask SSA to extend or correct the certificate ('--letters DIR' drafts the letter).",
-                "extension" if cert.end and t[2] > cert.end else "correction",
-            )
-        )
-    for e in foreign:
-        if e.country != cert.country or cert.end is None:
-            continue
-        if e.end is None or e.end > cert.end:
-            found.append(
-                WatchFinding(
-                    "END_DATE_MOVED",
-                    f"The stay in {where} now ends "
-                    f"{e.end or 'with no end date'}, after the certificate's end ({cert.end}).",
-                    "Pause after the certificate's end: check the agreement's limit before asking "
-                    "for more.",
-                    f"Ask SSA to extend the certificate ({ref}) before {cert.end}.",
-                    "extension",
-                )
-            )
-        elif e.end < cert.end - timedelta(days=1):
-            found.append(
-                WatchFinding(
-                    "END_DATE_MOVED",
-                    f"The stay in {where} now ends on {e.end}, before the "
-                    f"certificate's end ({cert.end}).",
-                    "The certificate overstates the period.",
-                    f"Tell SSA the work ended early ({ref}); '--letters DIR' drafts the "
-                    "correction letter.",
-                    "correction",
-                )
-            )
+    found += _outside(certs, foreign, work_trips)
+    found += _end_moved(certs, foreign)
     changed = [
         json.loads(x.payload).get("paths", [])
         for x in entries
-        if x.kind == "facts_changed" and x.seq > cert.entry
+        if x.kind == "facts_changed" and x.seq > certs[0].entry
     ]
     if any(p.startswith("worker.residence") for paths in changed for p in paths):
         found.append(
@@ -217,19 +142,110 @@ def watch(
                 "correction",
             )
         )
-    if cert.end and today <= cert.end <= today + ENDING_SOON:
-        goes_on = any(e.end is None or e.end > cert.end for e in foreign) or any(
-            t[2] > cert.end for t in work_trips
-        )
-        if goes_on:
+    found += _ending(certs, latest, foreign, work_trips, today)
+    return found
+
+
+def _ref(cert: Certificate) -> str:
+    return f"certificate of entry {cert.entry}" + (
+        f", request {cert.control_number}" if cert.control_number else ""
+    )
+
+
+def _last_end(certs: Sequence[Certificate], country: str) -> date | None:
+    """The last day the certificates for ``country`` reach (``date.max``: open-ended)."""
+    ends = [c.end or date.max for c in certs if c.country == country and c.start]
+    return max(ends) if ends else None
+
+
+def _outside(
+    certs: Sequence[Certificate],
+    foreign: Sequence[Engagement],
+    work_trips: Sequence[tuple[str, date, date, str]],
+) -> list[WatchFinding]:
+    stays: list[tuple[str, date, date | None]] = [(t[0], t[1], t[2]) for t in work_trips]
+    stays += [(e.country, e.start, e.end) for e in foreign]
+    for country, start, end in stays:
+        if not any(c.country == country for c in certs):
+            continue
+        gaps = uncovered(certs, country, start, end)
+        if not gaps:
+            continue
+        first, last = gaps[0]
+        last_end = _last_end(certs, country)
+        after = last_end is not None and last_end != date.max and first > last_end
+        return [
+            WatchFinding(
+                "WORK_OUTSIDE_CERTIFICATE",
+                f"The log or the case shows work in {country_name(country)} from {first} to "
+                f"{last or 'no end date'} that no certificate on file covers.",
+                "Pause for those days: no certificate covers them.",
+                "Ask SSA to extend or correct the certificate ('--letters DIR' drafts the letter).",
+                "extension" if after else "correction",
+            )
+        ]
+    return []
+
+
+def _end_moved(certs: Sequence[Certificate], foreign: Sequence[Engagement]) -> list[WatchFinding]:
+    found: list[WatchFinding] = []
+    for e in foreign:
+        last_end = _last_end(certs, e.country)
+        if last_end is None or last_end == date.max:
+            continue
+        latest = [c for c in certs if c.country == e.country][-1]
+        where = country_name(e.country)
+        if e.end is None or e.end > last_end:
             found.append(
                 WatchFinding(
-                    "CERTIFICATE_ENDING",
-                    f"The certificate ends on {cert.end}, within "
-                    f"{ENDING_SOON.days} days, and the work goes on.",
-                    "After the end date the exemption is not proven.",
-                    f"Ask SSA for an extension before {cert.end} ({ref}).",
+                    "END_DATE_MOVED",
+                    f"The stay in {where} now ends "
+                    f"{e.end or 'with no end date'}, after the certificates' end ({last_end}).",
+                    "Pause after the certificates' end: check the agreement's limit before "
+                    "asking for more.",
+                    f"Ask SSA to extend the certificate ({_ref(latest)}) before {last_end}.",
                     "extension",
                 )
             )
+        elif e.end < last_end - timedelta(days=1):
+            found.append(
+                WatchFinding(
+                    "END_DATE_MOVED",
+                    f"The stay in {where} now ends on {e.end}, before the "
+                    f"certificates' end ({last_end}).",
+                    "The certificate overstates the period.",
+                    f"Tell SSA the work ended early ({_ref(latest)}); '--letters DIR' drafts "
+                    "the correction letter.",
+                    "correction",
+                )
+            )
     return found
+
+
+def _ending(
+    certs: Sequence[Certificate],
+    latest: Certificate,
+    foreign: Sequence[Engagement],
+    work_trips: Sequence[tuple[str, date, date, str]],
+    today: date,
+) -> list[WatchFinding]:
+    if latest.country is None:
+        return []
+    last_end = _last_end(certs, latest.country)
+    if last_end is None or last_end == date.max or not today <= last_end <= today + ENDING_SOON:
+        return []
+    goes_on = any(
+        e.country == latest.country and (e.end is None or e.end > last_end) for e in foreign
+    ) or any(t[0] == latest.country and t[2] > last_end for t in work_trips)
+    if not goes_on:
+        return []
+    return [
+        WatchFinding(
+            "CERTIFICATE_ENDING",
+            f"The certificate ends on {last_end}, within "
+            f"{ENDING_SOON.days} days, and the work goes on.",
+            "After the end date the exemption is not proven.",
+            f"Ask SSA for an extension before {last_end} ({_ref(latest)}).",
+            "extension",
+        )
+    ]
