@@ -36,7 +36,14 @@ from cocflow.tracking.checkpoints import CHECKPOINT_NAMES, us_checkpoints
 from cocflow.tracking.foreignpath import Checkpoint, ForeignPlan, foreign_plan, foreign_steps
 from cocflow.tracking.letters import FollowUp
 
-__all__ = ["KINDS", "CaseStatus", "Casework", "Checkpoint", "open_casework"]
+__all__ = [
+    "KINDS",
+    "CaseStatus",
+    "Casework",
+    "Checkpoint",
+    "normalize_channel",
+    "open_casework",
+]
 
 # proof add --kind  ->  event kind
 KINDS = {
@@ -138,7 +145,7 @@ CHANNELS = {
 }
 
 
-def _channel(given: str) -> str:
+def normalize_channel(given: str) -> str:
     """One spelling per channel ("E-Mail", "e-mail" and "email" are one)."""
     key = " ".join(given.strip().lower().replace("_", " ").split())
     if key in CHANNELS:
@@ -377,7 +384,7 @@ class Casework:
             )
         payload = {k: v for k, v in details.items() if v is not None}
         if "channel" in payload:
-            payload["channel"] = _channel(str(payload["channel"]))
+            payload["channel"] = normalize_channel(str(payload["channel"]))
         if (
             kind == "submission"
             and payload.get("channel") == "online"

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from cocflow.countries import normalize_country
 from cocflow.documents.pdf import render_change_letter
 from cocflow.errors import InputError, Problem, clip
 from cocflow.io.atomic import atomic_write
@@ -25,6 +26,7 @@ from cocflow.tracking.reminders import Obligation, Reminder, schedule, to_ics
 from cocflow.tracking.trips import (
     Counting,
     DayCount,
+    Purpose,
     Trip,
     day_counts,
     gaps,
@@ -100,6 +102,37 @@ class Logbook:
 
     def trips(self, case_id: str) -> list[tuple[int, Trip]]:
         return [(r.id, _trip(r)) for r in self.work.store.trips(case_id)]
+
+    def log_stay(
+        self,
+        case_id: str,
+        country: str,
+        start: date,
+        end: date | None = None,
+        *,
+        purpose: Purpose = "work",
+        note: str | None = None,
+    ) -> ImportResult:
+        """Log one stay typed in (``end`` ``None``: a single day); the country by code or name."""
+        try:
+            code = normalize_country(country)
+        except ValueError as exc:
+            raise InputError(
+                [Problem("COUNTRY", "BAD_COUNTRY", f"{exc}.", "use an ISO code such as PT.")]
+            ) from None
+        last = end or start
+        if last < start:
+            raise InputError(
+                [
+                    Problem(
+                        "END",
+                        "DATES_OUT_OF_ORDER",
+                        f"{last} is before {start}.",
+                        "put the first day first.",
+                    )
+                ]
+            )
+        return self.add(case_id, [Trip(code, start, last, purpose, note, "typed")])
 
     def add(self, case_id: str, new: list[Trip]) -> ImportResult:
         rows = [
@@ -407,9 +440,11 @@ class Logbook:
                 )
         return found
 
-    def reminders(self, processing_days: int, today: date) -> list[Reminder]:
+    def reminders(self, processing_days: int | None, today: date) -> list[Reminder]:
         """Every case's obligations; a case that cannot be read becomes one reminder to look at
-        it, so that it never hides the other cases' dates."""
+        it, so that it never hides the other cases' dates. ``processing_days``: SSA's assumed
+        processing time (``None``: the rules' value)."""
+        processing_days = processing_days or self.work.rules.process.processing_days.value
         obligations: list[Obligation] = []
         for case in self.work.cases():
             try:
@@ -428,7 +463,7 @@ class Logbook:
                 )
         return schedule(obligations)
 
-    def ics(self, processing_days: int, today: date) -> bytes:
+    def ics(self, processing_days: int | None, today: date) -> bytes:
         return to_ics(
             self.reminders(processing_days, today),
             stamp=datetime.now(UTC).replace(microsecond=0),
