@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck bench fuzz clean
+.PHONY: demo test lint typecheck browser bench fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +24,27 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy -p cocflow
 
-test: lint typecheck
+# The browser tests (tests/web) drive Debian's chromium; install it where apt-get can.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			echo "Installing chromium for the browser tests"; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+				|| echo "Could not install chromium: the browser tests will not run"; \
+		else \
+			echo "$(CHROMIUM) is missing: the browser tests will not run (apt-get install chromium)"; \
+		fi; \
+	fi
+
+test: lint typecheck browser
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/screen_bench.py
 	$(BIN)/python bench/vault_bench.py
 	$(BIN)/python bench/trips_bench.py
+	$(BIN)/python bench/web_bench.py
 
 # Coverage-guided fuzzing of the parsers (fuzz/README.md); the CI-sized run is part of 'make test'.
 FUZZ_RUNS ?= 100000
