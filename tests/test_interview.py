@@ -109,7 +109,7 @@ def test_cocflow_new_asks_and_writes_a_case_that_screens(tmp_path: Path) -> None
     assert result.exit_code == 0, result.stderr
     assert "answer with a number from 1 to 2" in result.stderr  # "3" was asked again
     assert "Why we ask" in result.stderr
-    assert "Answer: GO. Next: cocflow screen" in result.stdout
+    assert "Answer: GO." in result.stdout and "Next: cocflow details" in result.stdout
     case = load_case(out)
     assert case.worker.kind == "self_employed" and case.engagements[0].country == "PT"
     assert runner.invoke(app, ["new", str(out)]).exit_code == 2  # never overwritten

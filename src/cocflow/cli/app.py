@@ -35,6 +35,7 @@ def _main(
 
 # From nothing to an answer and a request.
 app.command()(screening.new)
+app.command()(screening.details)
 app.command()(screening.screen)
 app.command()(screening.check)
 app.command()(screening.request)

@@ -4,12 +4,14 @@ agreements."""
 from __future__ import annotations
 
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from cocflow.case import Case
 from cocflow.cli.common import (
     AsOfOpt,
     Format,
@@ -18,6 +20,7 @@ from cocflow.cli.common import (
     _casework,
     _dump,
     _fail_input,
+    _interactive,
     _next_after_screening,
     _print,
     _quoted,
@@ -129,7 +132,53 @@ def new(
             case = interview.with_answer(case, question, _ask(question))
         _run(lambda: write_case(case_file, case, header))
         decision = _run(screened)
-    typer.echo(f"Answer: {HEADLINES[decision.outcome][0]}. Next: cocflow screen {case_file}")
+    typer.echo(f"Answer: {HEADLINES[decision.outcome][0]}.")
+    asked = "Go on with the details the request needs (about 12 questions)?"
+    if decision.outcome == "go" and _interactive() and typer.confirm(asked, default=True):
+        _fill_details(case_file, case, day)
+        return
+    if decision.outcome == "go":
+        typer.echo(f"Next: cocflow details {_quoted(case_file)}   (asks what the request needs)")
+    else:
+        typer.echo(f"Next: cocflow screen {_quoted(case_file)}")
+
+
+def details(
+    case_file: Annotated[Path, typer.Argument(help="The case file (.yaml) to complete.")],
+    as_of: AsOfOpt = None,
+) -> None:
+    """Ask, in plain words, what the request still needs, and add the answers to the file.
+
+    Only what the pre-submit check finds missing is asked, then the records the request is
+    checked against (the Social Security card, the passport). The file is written again.
+
+    Example: cocflow details lisbon.yaml
+    """
+    _fill_details(case_file, _read(case_file), _as_of(as_of))
+
+
+def _fill_details(case_file: Path, case: Case, day: date) -> None:
+    from cocflow.interview import questions as interview
+    from cocflow.io.casefile import write_case
+    from cocflow.io.settings import Settings
+    from cocflow.services import filing
+    from cocflow.services.screening import rules_for
+
+    rules = _run(lambda: rules_for(Settings.from_env()))
+    questions = _run(lambda: filing.filing_details_needed(case, day, rules))
+    if not questions:
+        typer.echo("Nothing to ask: the screening answer is not go, or nothing is missing.")
+    for question in questions:
+        case = interview.with_answer(case, question, _ask(question))
+    header = f"Written by 'cocflow details'. Check it with: cocflow check {case_file}"
+    _run(lambda: write_case(case_file, case, header))
+    report = _run(lambda: filing.check_case(case, day, rules))
+    errors = sum(f.severity == "error" for f in report.findings)
+    typer.echo(f"\nWrote {case_file}; the pre-submit check finds {errors} error(s).")
+    if report.ready:
+        typer.echo(f"Next: cocflow request {_quoted(case_file)} --out filing/")
+    else:
+        typer.echo(f"Next: cocflow check {_quoted(case_file)}   (each error says how to fix it)")
 
 
 def _ask(question: Any) -> Any:
@@ -146,8 +195,16 @@ def _ask(question: Any) -> Any:
         for line in lines
     ]
     typer.echo("\n" + "\n".join(shown), err=True)
+    if question.kind == "address":
+        return _ask_address()
     while True:
-        text = typer.prompt("Your answer", default="", show_default=False, err=True)
+        text = typer.prompt(
+            "Your answer",
+            default="",
+            show_default=False,
+            err=True,
+            hide_input=question.kind == "ssn" and _interactive(),
+        )
         try:
             return interview.parse_answer(question, text)
         except ValueError as exc:
@@ -364,3 +421,18 @@ def agreements(
         _dump({"rules_version": rules.version, **render.agreement_dict(agreement)})
     else:
         typer.echo(render.agreement_text(agreement))
+
+
+def _ask_address() -> Any:
+    """An address, part by part, until it is valid."""
+    from cocflow.interview import questions as interview
+
+    while True:
+        parts = {
+            name: typer.prompt(f"  {label}", default="", show_default=False, err=True)
+            for name, label, _ in interview.ADDRESS_PARTS
+        }
+        try:
+            return interview.parse_address(parts)
+        except ValueError as exc:
+            typer.echo(f"  {clip(str(exc))}. Try again.", err=True)

@@ -190,7 +190,7 @@ def watch(
     as_of: AsOfOpt = None,
     format: FormatOpt = Format.text,
 ) -> None:
-    """Compare the log and the facts with the certificate on file; exit 1 if action is needed.
+    """Compare the log and the facts with the certificates on file; exit 1 if action is needed.
 
     Example: cocflow watch --letters drafts/
     """

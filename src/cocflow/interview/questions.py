@@ -20,11 +20,24 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
-from cocflow.case import Business, Case, Employer, Engagement, Residence, Worker
+from cocflow.case import (
+    Address,
+    Business,
+    Case,
+    Employer,
+    Engagement,
+    Person,
+    Record,
+    Residence,
+    Worker,
+)
 from cocflow.countries import country_name, normalize_country
+from cocflow.filing.ssn import check_ssn
+from cocflow.filing.ssn import normalize as normalize_ssn
 from cocflow.isodate import parse_iso_date
 
 __all__ = [
+    "ADDRESS_PARTS",
     "QUESTIONS",
     "Question",
     "build",
@@ -32,12 +45,13 @@ __all__ = [
     "follow_up",
     "needed",
     "next_question",
+    "parse_address",
     "parse_answer",
     "template",
     "with_answer",
 ]
 
-Kind = Literal["choice", "date", "country", "countries", "text", "yes_no"]
+Kind = Literal["choice", "date", "country", "countries", "text", "yes_no", "ssn", "address"]
 Answers = Mapping[str, Any]
 
 
@@ -205,7 +219,46 @@ def parse_answer(question: Question, text: str) -> Any:
         return normalize_country(text)
     if question.kind == "countries":
         return tuple(normalize_country(part) for part in text.replace(",", " ").split())
+    if question.kind == "ssn":
+        problem = check_ssn(text)
+        if problem is not None:
+            raise ValueError(f"{problem.message.rstrip('.')}; {problem.fix.rstrip('.')}")
+        return normalize_ssn(text)
+    if question.kind == "address":
+        raise ValueError("an address is given line by line (parse_address)")
     return text
+
+
+ADDRESS_PARTS = (
+    ("line1", "Street and number", False),
+    ("line2", "Apartment, suite or building (optional)", True),
+    ("city", "City or town", False),
+    ("region", "State, province or region (optional)", True),
+    ("postal_code", "ZIP or postal code (optional)", True),
+    ("country", "Country", False),
+)
+
+
+def parse_address(parts: Mapping[str, str]) -> Address:
+    """An address from its parts (``ADDRESS_PARTS``), or ``ValueError`` naming the part."""
+    values: dict[str, str | None] = {}
+    for name, label, optional in ADDRESS_PARTS:
+        text = (parts.get(name) or "").strip()
+        if not text and not optional:
+            raise ValueError(f"{label}: an answer is needed")
+        values[name] = text or None
+    try:
+        country = normalize_country(values["country"] or "")
+    except ValueError as exc:
+        raise ValueError(f"Country: {exc}") from None
+    return Address(
+        line1=values["line1"] or "",
+        city=values["city"] or "",
+        country=country,
+        line2=values["line2"],
+        region=values["region"],
+        postal_code=values["postal_code"],
+    )
 
 
 def build(answers: Answers) -> Case:
@@ -312,17 +365,27 @@ def follow_up(
 
 
 def with_answer(case: Case, question: Question, value: Any) -> Case:
-    """``case`` with the fact ``question`` asks about set to ``value``."""
+    """``case`` with the fact ``question`` asks about set to ``value`` (``None``: left out)."""
     path = question.path
+    if value is None:
+        return case
     if path.startswith("worker.statements."):
         statements = {**case.worker.statements, path[18:]: bool(value)}
         return replace(case, worker=replace(case.worker, statements=statements))
     if path == "worker.citizenship":
         return replace(case, worker=replace(case.worker, citizenship=tuple(value)))
-    if path.startswith("employer."):
-        return replace(case, employer=replace(case.employer or Employer(), **{path[9:]: value}))
-    if path.startswith("business."):
-        return replace(case, business=replace(case.business or Business(), **{path[9:]: value}))
+    if path.startswith("extras."):
+        return replace(case, extras={**case.extras, path[7:]: value})
+    head, _, name = path.partition(".")
+    if head == "person":
+        return replace(case, person=replace(case.person or Person(), **{name: value}))
+    if head == "employer":
+        return replace(case, employer=replace(case.employer or Employer(), **{name: value}))
+    if head == "business":
+        return replace(case, business=replace(case.business or Business(), **{name: value}))
+    record = _RECORD.match(path)
+    if record:
+        return _with_record(case, record[1], record[2], value)
     row = _ROW.match(path)
     if row:
         index = int(row[1])
@@ -330,6 +393,21 @@ def with_answer(case: Case, question: Question, value: Any) -> Case:
         stays[index] = replace(stays[index], **{row[2]: value})
         return replace(case, engagements=tuple(stays))
     raise ValueError(f"no question fills {path}")
+
+
+_RECORD = re.compile(r"^records\[([a-z_]+)\]\.([a-z_]+)$")
+
+
+def _with_record(case: Case, kind: str, name: str, value: Any) -> Case:
+    """The first record of ``kind`` with ``name`` set (a new record when there is none)."""
+    records = list(case.records)
+    for index, record in enumerate(records):
+        if record.kind == kind:
+            records[index] = replace(record, **{name: value})
+            break
+    else:
+        records.append(Record(kind, **{name: value}))  # type: ignore[arg-type]
+    return replace(case, records=tuple(records))
 
 
 def template(kind: str) -> str:

@@ -12,8 +12,10 @@ from cocflow.case import Case
 from cocflow.errors import CocflowError, InputError, Problem
 from cocflow.filing.build import build_packet, checklist_markdown, packet_json
 from cocflow.filing.channel import ChannelAdvice, choose_channel
-from cocflow.filing.checks import CheckReport, Filing, check_filing
+from cocflow.filing.checks import CheckReport, Filing, agreement_extras, check_filing
 from cocflow.filing.packet import Channel, FilingPacket
+from cocflow.interview.filing import filing_questions
+from cocflow.interview.questions import Question
 from cocflow.io.atomic import atomic_write_all
 from cocflow.rules.loader import RuleBook
 from cocflow.services.screening import screen_case
@@ -27,6 +29,7 @@ __all__ = [
     "NotReady",
     "RequestResult",
     "check_case",
+    "filing_details_needed",
     "prepare_request",
     "request",
     "write_request",
@@ -40,6 +43,21 @@ def _filing(case: Case, today: date, rules: RuleBook) -> Filing:
 def check_case(case: Case, today: date, rules: RuleBook) -> CheckReport:
     """The pre-submit review of the filing ``case`` describes."""
     return check_filing(_filing(case, today, rules))
+
+
+FILLABLE = ("REQUIRED_FOR_FILING", "AGREEMENT_ITEM_MISSING")
+
+
+def filing_details_needed(case: Case, today: date, rules: RuleBook) -> tuple[Question, ...]:
+    """The questions for what the request still lacks (the check's own findings) and the
+    records it is checked against; nothing when the answer is not go."""
+    filing = _filing(case, today, rules)
+    if filing.decision.outcome != "go":
+        return ()
+    report = check_filing(filing)
+    missing = [f.path for f in report.findings if f.code in FILLABLE]
+    extras = {x.id: " ".join(x.text.split()) for x in agreement_extras(filing)}
+    return filing_questions(case, missing, extras)
 
 
 class NotReady(CocflowError):
