@@ -9,8 +9,6 @@ import pytest
 
 from tests.web.support import LiveServer, check_a11y, screenshot
 
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-
 
 def _focused(page: Any) -> dict[str, str]:
     return page.evaluate(
@@ -67,10 +65,12 @@ def test_the_skip_link_comes_first_and_moves_focus_to_main(page: Any) -> None:
     assert box is not None
     assert box["y"] >= 0
     assert box["height"] > 10  # shown when focused
+    screenshot(page, "skip-link-focused")
     page.keyboard.press("Enter")
     assert _focused(page)["id"] == "main"
     page.keyboard.press("Tab")
     assert _focused(page)["text"] == "Start now"  # the next stop is inside main
+    screenshot(page, "start-button-focused")
 
 
 def test_the_token_link_leaves_a_cookie_and_no_token(browser: Any, live_server: LiveServer) -> None:
@@ -104,6 +104,7 @@ def test_without_the_link_the_page_says_how_to_open_it(
         assert page.locator("h1").inner_text() == "Open cocflow with the link it printed"
         assert "cocflow serve" in page.locator("main").inner_text()
         check_a11y(page)
+        screenshot(page, "not-signed-in")
     finally:
         context.close()
 

@@ -110,6 +110,6 @@ class LaunchGate:
             "link printed by cocflow serve, and only while it runs.",
             "Go to the terminal where you ran cocflow serve and open the link it printed: it "
             "starts with http://127.0.0.1 and ends with a long token.",
-            "If you closed that terminal, or cocflow has stopped, or you have been away for "
-            "a while, run cocflow serve again: it prints a new link.",
+            "If you have been away for a while, open that link again. If you closed the "
+            "terminal or cocflow has stopped, run cocflow serve again: it prints a new link.",
         )
