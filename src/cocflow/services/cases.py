@@ -7,23 +7,23 @@ the vault before the log entry that names them, so an entry never points at a mi
 from __future__ import annotations
 
 import base64
-import html
-import io
 import json
 import os
-import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from cocflow.case import Case
+from cocflow.documents.timeline import render_timeline
 from cocflow.errors import CocflowError, InputError, Problem
 from cocflow.filing.ssn import mask
 from cocflow.io.atomic import atomic_write
 from cocflow.io.casefile import case_data, parse_case
 from cocflow.io.settings import Settings
+from cocflow.proof.bundle import bundle
 from cocflow.proof.chain import ChainEntry, canonical, first_break
+from cocflow.proof.records import KINDS, certificate_details, normalize_channel
 from cocflow.rules.loader import RuleBook
 from cocflow.screening.decision import Decision
 from cocflow.services.filing import RequestResult
@@ -45,15 +45,6 @@ __all__ = [
     "open_casework",
 ]
 
-# proof add --kind  ->  event kind
-KINDS = {
-    "submission": "submitted",
-    "approval": "approved",
-    "certificate": "certificate_received",
-    "delivery": "delivered",
-    "extension": "extension_requested",
-    "other": "document",
-}
 SECRET_PATHS = ("ssn", "date_of_birth")
 
 
@@ -128,100 +119,6 @@ def _changed(before: Any, after: Any, path: str = "") -> list[str]:
             for p in _changed(a, b, f"{path}[{i}]")
         ]
     return [] if before == after else [path or "(case)"]
-
-
-CHANNELS = {
-    "online": "online",
-    "web": "online",
-    "mail": "mail",
-    "post": "mail",
-    "letter": "mail",
-    "fax": "fax",
-    "email": "email",
-    "e-mail": "email",
-    "e mail": "email",
-    "hand": "hand",
-    "in person": "hand",
-}
-
-
-def normalize_channel(given: str) -> str:
-    """One spelling per channel ("E-Mail", "e-mail" and "email" are one)."""
-    key = " ".join(given.strip().lower().replace("_", " ").split())
-    if key in CHANNELS:
-        return CHANNELS[key]
-    raise InputError(
-        [
-            Problem(
-                "--channel",
-                "BAD_CHANNEL",
-                f"'{given}' is not a channel.",
-                f"use one of {', '.join(sorted(set(CHANNELS.values())))}.",
-            )
-        ]
-    )
-
-
-def _certificate_details(details: dict[str, Any]) -> dict[str, Any]:
-    """A certificate's country and period are what the checkpoints and the watcher compare."""
-    from cocflow.countries import normalize_country
-    from cocflow.isodate import parse_iso_date
-
-    problems = []
-    country = details.get("country")
-    try:
-        code = normalize_country(country) if country else None
-    except ValueError as exc:
-        code = None
-        problems.append(
-            Problem(
-                "--country",
-                "BAD_COUNTRY",
-                f"{exc}.",
-                "use an ISO code such as PT, as printed on the certificate.",
-            )
-        )
-    if country is None:
-        problems.append(
-            Problem(
-                "--country",
-                "REQUIRED",
-                "a certificate needs its country.",
-                "add --country as printed on the certificate.",
-            )
-        )
-    if not details.get("period_start"):
-        problems.append(
-            Problem(
-                "--period-start",
-                "REQUIRED",
-                "a certificate needs the first day it covers.",
-                "add --period-start YYYY-MM-DD.",
-            )
-        )
-    dates = {}
-    for key in ("period_start", "period_end"):
-        if details.get(key):
-            try:
-                dates[key] = parse_iso_date(details[key]).isoformat()
-            except ValueError as exc:
-                problems.append(
-                    Problem(
-                        f"--{key.replace('_', '-')}", "BAD_DATE", f"{exc}.", "write YYYY-MM-DD."
-                    )
-                )
-    if len(dates) == 2 and dates["period_end"] < dates["period_start"]:
-        problems.append(
-            Problem(
-                "--period-end",
-                "DATES_OUT_OF_ORDER",
-                "the period ends before it starts.",
-                "copy both dates from the certificate.",
-            )
-        )
-    if problems:
-        raise InputError(problems)
-    return {"country": code, **dates}
 
 
 @dataclass(frozen=True)
@@ -401,7 +298,7 @@ class Casework:
                 ]
             )
         if kind == "certificate":
-            payload.update(_certificate_details(payload))
+            payload.update(certificate_details(payload))
         stored: StoredFile | None = None
         if file is not None:
             stored = self.vault.ingest(file)
@@ -702,72 +599,11 @@ class Casework:
         members["manifest.json"] = (
             json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
         ).encode()
-        members["timeline.html"] = _timeline(summary, entries, checkpoints).encode()
-        sums = "".join(f"{_sha(data)}  {name}\n" for name, data in sorted(members.items()))
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, data in sorted(members.items()):
-                archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
-            archive.writestr(zipfile.ZipInfo("SHA256SUMS", date_time=(1980, 1, 1, 0, 0, 0)), sums)
-        atomic_write(out, buffer.getvalue())
+        members["timeline.html"] = render_timeline(
+            summary.id, summary.title, summary.outcome, entries, checkpoints
+        )
+        atomic_write(out, bundle(members))
         return out
-
-
-_TIMELINE_STYLE = """
-body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1b1b1b;
-       max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
-h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
-.sub { color: #505050; margin-top: 0; }
-.rely { display: inline-block; padding: .3rem .8rem; border-radius: .3rem; font-weight: 600; }
-.yes { background: #e3f4e8; color: #0b5c26; } .not { background: #fdf0d8; color: #6b4400; }
-ol.checks { padding-left: 1.4rem; } ol.checks li { margin: .4rem 0; }
-.done::marker { color: #0b5c26; } .open::marker { color: #6b4400; }
-table { border-collapse: collapse; width: 100%; } th, td { text-align: left;
-        vertical-align: top; padding: .45rem .6rem; border-bottom: 1px solid #d8d8d8; }
-th { background: #f3f3f3; } code { font-size: .8rem; color: #505050; }
-td.date { white-space: nowrap; } .hash code { word-break: break-all; }
-@media print { body { margin: 0; } .rely { border: 1px solid #999; } }
-"""
-
-
-def _timeline(
-    summary: CaseSummary, entries: list[ChainEntry], checkpoints: list[Checkpoint]
-) -> str:
-    """A page a foreign inspector can be handed: the checkpoints, then each record in words,
-    with its date and the hash that ties it to the chain (self-contained, no scripts)."""
-    from cocflow.proof.sentences import entry_sentence
-
-    e = html.escape
-    rows = "".join(
-        f"<tr><td>{x.seq}</td><td class='date'>{e(x.at[:10])}<br><code>{e(x.at[11:19])} UTC"
-        f"</code></td><td>{e(entry_sentence(x.kind, json.loads(x.payload)))}</td>"
-        f"<td class='hash'><code>{x.hash}</code></td></tr>"
-        for x in entries
-    )
-    marks = "".join(
-        f"<li class='{'done' if c.done else 'open'}'><strong>{e(c.name)}</strong>: "
-        f"{'done' if c.done else 'not yet'}. {e(c.evidence)}</li>"
-        for c in checkpoints
-    )
-    rely = all(c.done for c in checkpoints)
-    head = entries[-1].hash if entries else ""
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>Proof file of case {e(summary.id)}</title><style>{_TIMELINE_STYLE}</style>"
-        f"</head><body><main><h1>Proof file: {e(summary.title)}</h1>"
-        f"<p class='sub'>Case {e(summary.id)}; screening says {e(summary.outcome)}; "
-        f"{len(entries)} records; head of the chain "
-        f"<span class='hash'><code>{head}</code></span></p>"
-        f"<p class='rely {'yes' if rely else 'not'}'>Rely on the exemption: "
-        f"{'yes' if rely else 'not yet'}</p>"
-        f"<h2>Checkpoints</h2><ol class='checks'>{marks}</ol>"
-        "<h2>Records, oldest first</h2><table><thead><tr><th>#</th><th>Date</th>"
-        f"<th>Record</th><th>Hash</th></tr></thead><tbody>{rows}</tbody></table>"
-        "<p class='sub'>Each record's hash covers the one before it: check the files with "
-        "<code>sha256sum -c SHA256SUMS</code> and the chain with "
-        "<code>cocflow proof verify</code>.</p></main></body></html>\n"
-    )
 
 
 def _private_home(home: Path, *, sqlite: bool) -> None:
