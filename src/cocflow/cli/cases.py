@@ -169,6 +169,7 @@ def case_update(
         + (f" ({', '.join(changed)})" if changed else "")
         + f"; screening says {decision.outcome}."
     )
+    typer.echo(f"Next: cocflow status {case_id[:8]}   (and cocflow watch {case_id[:8]})")
 
 
 def backup(

@@ -131,6 +131,7 @@ def proof_verify(
     entries = work.entries(case_id)
     head = entries[-1].hash if entries else "-"
     typer.echo(f"OK: {len(entries)} entries and their files check out; head {head}.")
+    typer.echo(f"Next: keep the head hash apart; cocflow proof export {case_id[:8]} --out FILE.zip")
 
 
 @proof_app.command("export")

@@ -37,6 +37,7 @@ def _print_import(result: Any) -> None:
         )
     for start, end in result.gaps:
         typer.echo(f"  FLAG gap: nothing logged from {start} to {end}.")
+    typer.echo("Next: cocflow watch   (compares the log with the certificates on file)")
 
 
 class PurposeOpt(StrEnum):
@@ -128,7 +129,7 @@ def trips_remove(
     book = _logbook(ctx)
     case_id = _run(lambda: book.resolve(case))
     _run(lambda: book.remove(case_id, trip_id))
-    typer.echo(f"Removed trip {trip_id}.")
+    typer.echo(f"Removed trip {trip_id}. Next: cocflow trips list")
 
 
 @trips_app.command("days")
@@ -258,7 +259,10 @@ def reminders(
 
         data = _run(lambda: book.ics(days, day))
         _run(lambda: atomic_write(ics, data, mode=0o644))
-        typer.echo(f"Wrote {len(items)} reminder(s) to {ics}.")
+        typer.echo(
+            f"Wrote {len(items)} reminder(s) to {ics}. Next: import or subscribe to it in your "
+            "calendar; run this again after any change"
+        )
         return
     if format is Format.json:
         _dump(
