@@ -292,13 +292,6 @@ def test_a_roster_with_a_bad_header_names_the_file_and_writes_nothing(
     assert not out.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the roster service accepts a statement id that is no agreement's condition (a "
-    "misspelt private_health_insurance): the client is screened as if the statement were "
-    "unanswered and no row is reported, where a case file with the same statement is refused "
-    "with UNKNOWN_STATEMENT",
-)
 def test_a_statement_no_rule_knows_is_reported_and_its_client_left_out(
     rules: RuleBook, tmp_path: Path
 ) -> None:

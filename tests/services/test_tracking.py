@@ -71,12 +71,6 @@ def test_with_several_cases_the_case_must_be_named(log: Logbook, work: Casework)
     assert log.resolve(second) == second and log.resolve(first) == first
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Logbook.resolve with no case stored says 'there are 0 cases; say which one.' and "
-    "offers '--case ID' as the fix, which cannot help: it should say that no case is stored "
-    "and point to 'cocflow case new'",
-)
 def test_with_no_case_stored_the_fix_is_to_store_one(log: Logbook) -> None:
     with pytest.raises(InputError) as caught:
         log.resolve(None)
@@ -137,11 +131,6 @@ def test_a_bad_stay_is_refused_and_nothing_logged(
     assert log.trips(case_id) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Logbook.log_stay keeps a note with a control character (a NUL byte, a terminal "
-    "escape sequence), which import_file refuses in a CSV note as CONTROL_CHARACTER",
-)
 @pytest.mark.parametrize("note", ["a\x00b", "a\x1b[2Jb"], ids=["nul", "escape"])
 def test_a_typed_note_with_a_control_character_is_refused(
     log: Logbook, case_id: str, note: str

@@ -33,7 +33,15 @@ from cocflow.io.yamlio import DuplicateKeyError, TooLargeError, loads
 from cocflow.isodate import IsoDate
 from cocflow.text import control_character
 
-__all__ = ["CaseFile", "case_data", "load_case", "parse_case", "read_case", "write_case"]
+__all__ = [
+    "CaseFile",
+    "case_data",
+    "load_case",
+    "parse_case",
+    "parse_case_draft",
+    "read_case",
+    "write_case",
+]
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 Country = Annotated[str, BeforeValidator(normalize_country)]
@@ -213,6 +221,35 @@ class CaseFile(_Model):
             label=self.label,
             client_ref=self.client_ref,
         )
+
+
+class DraftWorker(Worker):
+    """The worker of a case still being answered: nothing is required yet."""
+
+    kind: Literal["self_employed", "employee"] | None = None  # type: ignore[assignment]
+    residence: tuple[ResidenceRow, ...] = ()
+
+
+class DraftFile(CaseFile):
+    """A case still being answered (the web interview's working copy): every value is checked
+    as in a case file, but nothing is required yet."""
+
+    worker: DraftWorker = Field(default_factory=DraftWorker)
+    engagements: tuple[EngagementRow, ...] = ()
+
+    @model_validator(mode="after")
+    def _employer_fits_kind(self) -> DraftFile:  # a draft may lack the employer
+        return self
+
+
+def parse_case_draft(data: Any) -> Case:
+    """The case in a working copy (see :class:`DraftFile`), or its problems."""
+    if not isinstance(data, dict):
+        data = {}
+    try:
+        return DraftFile.model_validate({"cocflow_case": 1, **data}).to_case()
+    except ValidationError as exc:
+        raise InputError([_problem(e) for e in exc.errors()]) from None
 
 
 def _address(a: Address | None) -> model.Address | None:

@@ -8,8 +8,9 @@ from typing import Any
 from cocflow.countries import normalize_country
 from cocflow.errors import InputError, Problem
 from cocflow.isodate import parse_iso_date
+from cocflow.text import control_character
 
-__all__ = ["CHANNELS", "KINDS", "certificate_details", "normalize_channel"]
+__all__ = ["CHANNELS", "KINDS", "certificate_details", "normalize_channel", "record_details"]
 
 # proof add --kind  ->  event kind
 KINDS = {
@@ -56,7 +57,7 @@ def normalize_channel(given: str) -> str:
 def certificate_details(details: dict[str, Any]) -> dict[str, Any]:
     """A certificate's country and period are what the checkpoints and the watcher compare."""
     problems = []
-    country = details.get("country")
+    country = (details.get("country") or "").strip() or None
     try:
         code = normalize_country(country) if country else None
     except ValueError as exc:
@@ -110,3 +111,31 @@ def certificate_details(details: dict[str, Any]) -> dict[str, Any]:
     if problems:
         raise InputError(problems)
     return {"country": code, **dates}
+
+
+def record_details(details: dict[str, Any]) -> dict[str, Any]:
+    """The details of any record, checked: its date is a real date, its texts hold no control
+    characters, its channel has one spelling. Values left out are not recorded."""
+    payload = {k: v for k, v in details.items() if v is not None}
+    problems: list[Problem] = []
+    if "date" in payload:
+        try:
+            payload["date"] = parse_iso_date(str(payload["date"])).isoformat()
+        except ValueError as exc:
+            problems.append(Problem("--date", "BAD_DATE", f"{exc}.", "write YYYY-MM-DD."))
+    for key, value in payload.items():
+        bad = control_character(value) if isinstance(value, str) else None
+        if bad is not None:
+            problems.append(
+                Problem(
+                    f"--{key.replace('_', '-')}",
+                    "CONTROL_CHARACTER",
+                    f"the text holds a control character ({bad}).",
+                    "type it again without it.",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    if "channel" in payload:
+        payload["channel"] = normalize_channel(str(payload["channel"]))
+    return payload

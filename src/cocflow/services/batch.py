@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,6 +26,7 @@ from cocflow.isodate import parse_iso_date
 from cocflow.rules.loader import RuleBook
 from cocflow.screening.decision import Decision
 from cocflow.screening.screen import screen
+from cocflow.services.screening import conditions
 from cocflow.text import control_character
 
 __all__ = [
@@ -149,7 +150,7 @@ class _Bad(Exception):
         self.problem = Problem(column, code, message, fix)
 
 
-def _statements(text: str) -> dict[str, bool]:
+def _statements(text: str, known: Collection[str] | None = None) -> dict[str, bool]:
     result: dict[str, bool] = {}
     for part in filter(None, (p.strip() for p in text.split(";"))):
         key, sep, value = part.partition("=")
@@ -160,6 +161,13 @@ def _statements(text: str) -> dict[str, bool]:
                 "BAD_STATEMENT",
                 f"'{part}' is not written as id=yes or id=no.",
                 "separate statements with ';', e.g. private_health_insurance=yes.",
+            )
+        if known is not None and key.strip() not in known:
+            raise _Bad(
+                "statements",
+                "UNKNOWN_STATEMENT",
+                f"'{key.strip()[:60]}' is not a condition of any agreement.",
+                f"use one of: {', '.join(sorted(known)) or '(none)'}.",
             )
         result[key.strip()] = answer
     return result
@@ -207,7 +215,7 @@ def _shared(row: dict[str, str]) -> dict[str, str]:
     return {c: row.get(c, "").strip() for c in PER_CLIENT}
 
 
-def _case(client: _Client) -> Case:
+def _case(client: _Client, known: Collection[str] | None) -> Case:
     s = client.shared
     kind = s["kind"]
     employee = kind == "employee"
@@ -225,7 +233,7 @@ def _case(client: _Client) -> Case:
             _country(c, "citizenship") for c in s["citizenship"].split(";") if c.strip()
         )
         or None,
-        statements=_statements(s["statements"]),
+        statements=_statements(s["statements"], known),
     )
     employer = (
         Employer(
@@ -254,11 +262,12 @@ def parse_roster(
     rows: Iterable[tuple[int, dict[str, str]]],
     header: Iterable[str],
     bad_rows: Iterable[RowError] = (),
+    known_statements: Collection[str] | None = None,
 ) -> tuple[dict[str, Case], list[RowError], int]:
     """Group roster rows (with the line each starts on) into cases; return the cases, the row
     errors and the row count. A client with any bad row (``bad_rows`` included: rows the reader
     could not split into the header's columns) is left out rather than screened on part of its
-    facts."""
+    facts. ``known_statements``: the statement ids the rules know (others are refused)."""
     header = list(header)
     unknown = [c for c in header if c not in ROSTER_COLUMNS]
     missing = [c for c in REQUIRED if c not in header]
@@ -311,7 +320,7 @@ def parse_roster(
         if client_id in bad_clients:
             continue
         try:
-            cases[client_id] = _case(client)
+            cases[client_id] = _case(client, known_statements)
         except _Bad as bad:
             errors.append(RowError(client.first_line, client_id, bad.problem))
     return cases, errors, count
@@ -448,7 +457,7 @@ def screen_roster_file(
     _check_outputs(roster, {"--out": out, "--errors": errors_path})
     header, rows, bad = _read_roster(roster)
     try:
-        cases, errors, count = parse_roster(rows, header, bad)
+        cases, errors, count = parse_roster(rows, header, bad, conditions(rules))
     except InputError as exc:
         raise InputError(exc.problems, str(roster)) from None
     results: list[tuple[str, Decision]] = []

@@ -19,11 +19,11 @@ from cocflow.documents.timeline import render_timeline
 from cocflow.errors import CocflowError, InputError, Problem
 from cocflow.filing.ssn import mask
 from cocflow.io.atomic import atomic_write
-from cocflow.io.casefile import case_data, parse_case
+from cocflow.io.casefile import case_data, parse_case, parse_case_draft
 from cocflow.io.settings import Settings
 from cocflow.proof.bundle import bundle
 from cocflow.proof.chain import ChainEntry, canonical, first_break
-from cocflow.proof.records import KINDS, certificate_details, normalize_channel
+from cocflow.proof.records import KINDS, certificate_details, normalize_channel, record_details
 from cocflow.rules.loader import RuleBook
 from cocflow.screening.decision import Decision
 from cocflow.services.filing import RequestResult
@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 SECRET_PATHS = ("ssn", "date_of_birth")
+INCOMPLETE = "incomplete"  # the outcome of a case whose answers were never confirmed
 
 
 def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -166,6 +167,73 @@ class Casework:
         )
         return case_id, decision
 
+    # --- a case answered one question at a time (the web interview) ----------------------
+
+    def start_case(self, case: Case | None = None) -> str:
+        """A new case with nothing confirmed yet: its proof log begins at the first screening
+        (:meth:`confirm`); until then its answers are a working copy (:meth:`save_draft`)."""
+        case = case or Case()
+        case_id = self.store.create_case(
+            kind=case.worker.kind or "",
+            title=case.title if case.label else "New case",
+            facts={},
+            secret={},
+            decision={},
+            outcome=INCOMPLETE,
+            rules_version="",
+            event_payload=None,
+        )
+        self.save_draft(case_id, case)
+        return case_id
+
+    def save_draft(self, case_id: str, case: Case) -> None:
+        """Keep ``case`` as the working copy: kept on refresh and on Back, not in the proof log
+        until it is confirmed."""
+        self.store.save_draft(case_id, case_data(case))
+
+    def working_copy(self, case_id: str) -> Case:
+        """The answers as they stand: the working copy, else the stored case."""
+        data = self.store.draft(case_id)
+        if data is not None:
+            return parse_case_draft(data)
+        if self.store.get_case(case_id).outcome == INCOMPLETE:
+            return Case()
+        return self.case(case_id)
+
+    def has_changes(self, case_id: str) -> bool:
+        """Whether the working copy differs from the stored case (answers not confirmed)."""
+        data = self.store.draft(case_id)
+        if data is None:
+            return False
+        if self.store.get_case(case_id).outcome == INCOMPLETE:
+            return True
+        return parse_case_draft(data) != self.case(case_id)
+
+    def confirm(self, case_id: str, today: date) -> tuple[list[str], Decision]:
+        """Screen the working copy and store it: the first screening begins the proof log, a
+        later one records what changed. A case that lacks a needed fact is refused."""
+        case = self.working_copy(case_id)
+        summary = self.store.get_case(case_id)
+        if summary.outcome != INCOMPLETE:
+            changed, decision = self.update_case(case_id, case, today)
+        else:
+            decision = screen_case(case, today, self.rules)
+            facts, secret = _split(case_data(case))
+            self.store.update_case(
+                case_id,
+                title=case.title,
+                facts=facts,
+                secret=secret,
+                decision=decision.as_dict(),
+                outcome=decision.outcome,
+                rules_version=decision.rules_version,
+                events=[("screened", _screened(decision, self.store.keys, facts, secret))],
+                kind=case.kind,
+            )
+            changed = []
+        self.store.drop_draft(case_id)
+        return changed, decision
+
     def resolve(self, given: str) -> str:
         """The full case id for ``given``: the id itself, or a prefix only one case has."""
         ids = [c.id for c in self.store.list_cases()]
@@ -225,6 +293,7 @@ class Casework:
             outcome=decision.outcome,
             rules_version=decision.rules_version,
             events=events,
+            kind=case.kind,
         )
         return changed, decision
 
@@ -274,14 +343,12 @@ class Casework:
                     Problem(
                         "FILE",
                         "FILE_REQUIRED",
-                        f"a {kind} record needs its file.",
+                        f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} record needs its file.",
                         "give the file (PDF, PNG, JPEG, EML or TXT).",
                     )
                 ]
             )
-        payload = {k: v for k, v in details.items() if v is not None}
-        if "channel" in payload:
-            payload["channel"] = normalize_channel(str(payload["channel"]))
+        payload = record_details(details)
         if (
             kind == "submission"
             and payload.get("channel") == "online"

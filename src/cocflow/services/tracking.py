@@ -20,6 +20,7 @@ from cocflow.io.inputs import MAX_TRIPS_BYTES, read_input_bytes
 from cocflow.io.tripfiles import parse_trips_csv, parse_trips_ics
 from cocflow.screening.screen import screen
 from cocflow.services.cases import Casework
+from cocflow.text import control_character
 from cocflow.tracking.certificates import certificates_on_file
 from cocflow.tracking.letters import FollowUp, LetterKind, follow_up_letter
 from cocflow.tracking.reminders import Obligation, Reminder, schedule, to_ics
@@ -87,6 +88,17 @@ class Logbook:
         cases = self.work.cases()
         if len(cases) == 1:
             return cases[0].id
+        if not cases:
+            raise InputError(
+                [
+                    Problem(
+                        "--case",
+                        "NO_CASE",
+                        "no case is stored yet; the log belongs to a case.",
+                        "store one first: cocflow case new CASE_FILE.",
+                    )
+                ]
+            )
         raise InputError(
             [
                 Problem(
@@ -120,6 +132,18 @@ class Logbook:
             raise InputError(
                 [Problem("COUNTRY", "BAD_COUNTRY", f"{exc}.", "use an ISO code such as PT.")]
             ) from None
+        bad = control_character(note) if note else None
+        if bad is not None:
+            raise InputError(
+                [
+                    Problem(
+                        "--note",
+                        "CONTROL_CHARACTER",
+                        f"the note holds a control character ({bad}).",
+                        "type it again without it.",
+                    )
+                ]
+            )
         last = end or start
         if last < start:
             raise InputError(

@@ -23,14 +23,14 @@ from cocflow.errors import InputError, Problem
 from cocflow.io.atomic import atomic_write
 from cocflow.io.inputs import read_input_bytes
 from cocflow.store.crypto import DecryptError
-from cocflow.store.models import Base, CaseRow, EventRow, FileRow, SecretRow, TripRow
+from cocflow.store.models import Base, CaseRow, DraftRow, EventRow, FileRow, SecretRow, TripRow
 from cocflow.store.sealed import SealedWriter, open_sealed
 
 __all__ = ["BACKUP_FORMAT", "backup", "restore"]
 
 BACKUP_FORMAT = 1
 MAX_BACKUP_BYTES = 64 * 1024 * 1024 * 1024
-_TABLES: tuple[type[Base], ...] = (CaseRow, SecretRow, FileRow, EventRow, TripRow)
+_TABLES: tuple[type[Base], ...] = (CaseRow, SecretRow, DraftRow, FileRow, EventRow, TripRow)
 
 
 def _row(row: Base) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "CaseRow", "EventRow", "FileRow", "SecretRow", "TripRow"]
+__all__ = ["Base", "CaseRow", "DraftRow", "EventRow", "FileRow", "SecretRow", "TripRow"]
 
 
 class Base(DeclarativeBase):
@@ -40,6 +40,16 @@ class SecretRow(Base):
     date_of_birth: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     records: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     ssn_index: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+
+
+class DraftRow(Base):
+    """A case's answers not confirmed yet (the whole case data, encrypted, bound to the case)."""
+
+    __tablename__ = "case_drafts"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[str] = mapped_column(String(32))
 
 
 class EventRow(Base):

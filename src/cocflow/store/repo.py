@@ -25,7 +25,7 @@ from cocflow.store.crypto import (
     encrypt,
     keyed_digest,
 )
-from cocflow.store.models import CaseRow, EventRow, FileRow, SecretRow, TripRow
+from cocflow.store.models import CaseRow, DraftRow, EventRow, FileRow, SecretRow, TripRow
 
 __all__ = ["CaseSummary", "Store", "TripRecord", "now"]
 
@@ -179,8 +179,10 @@ class Store:
         decision: dict[str, Any],
         outcome: str,
         rules_version: str,
-        event_payload: dict[str, Any],
+        event_payload: dict[str, Any] | None,
     ) -> str:
+        """A new case; ``event_payload`` (its screening) begins the proof log, or ``None`` for a
+        case still being answered (no entry until it is screened)."""
         case_id = secrets.token_hex(8)
         stamp = now()
         with Session(self.engine) as session, session.begin():
@@ -199,8 +201,38 @@ class Store:
             )
             session.flush()
             self._seal(session, case_id, secret)
-            self._append(session, case_id, "screened", event_payload, stamp)
+            if event_payload is not None:
+                self._append(session, case_id, "screened", event_payload, stamp)
         return case_id
+
+    # --- answers not confirmed yet --------------------------------------------------------
+
+    def save_draft(self, case_id: str, data: dict[str, Any]) -> None:
+        """Keep ``data`` (the case file as data) as the case's working copy, encrypted."""
+        blob = encrypt(
+            self.keys, canonical(data), table="case_drafts", column="data", row_id=case_id
+        )
+        with Session(self.engine) as session, session.begin():
+            if session.get(CaseRow, case_id) is None:
+                raise unknown_case(case_id)
+            row = session.get(DraftRow, case_id) or DraftRow(case_id=case_id)
+            row.data, row.updated_at = blob, now()
+            session.add(row)
+
+    def draft(self, case_id: str) -> dict[str, Any] | None:
+        with Session(self.reader) as session:
+            row = session.get(DraftRow, case_id)
+            if row is None:
+                return None
+            text = decrypt(self.keys, row.data, table="case_drafts", column="data", row_id=case_id)
+            data: dict[str, Any] = json.loads(text)
+            return data
+
+    def drop_draft(self, case_id: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(DraftRow, case_id)
+            if row is not None:
+                session.delete(row)
 
     def update_case(
         self,
@@ -213,6 +245,7 @@ class Store:
         outcome: str,
         rules_version: str,
         events: Sequence[tuple[str, dict[str, Any]]],
+        kind: str | None = None,
     ) -> None:
         stamp = now()
         with Session(self.engine) as session, session.begin():
@@ -222,9 +255,10 @@ class Store:
             row.updated_at, row.title = stamp, title[:200]
             row.facts, row.decision = canonical(facts), canonical(decision)
             row.outcome, row.rules_version = outcome, rules_version
+            row.kind = kind or row.kind
             self._seal(session, case_id, secret)
-            for kind, payload in events:
-                self._append(session, case_id, kind, payload, stamp)
+            for event, payload in events:
+                self._append(session, case_id, event, payload, stamp)
 
     def get_case(self, case_id: str) -> CaseSummary:
         with Session(self.reader) as session:
