@@ -460,6 +460,22 @@ def test_the_database_alone_holds_no_plain_hash_of_a_file_with_the_ssn(
     for name in ("request.json", "request-letter.pdf"):
         digest = hashlib.sha256((out / name).read_bytes()).hexdigest().encode()
         assert digest not in stored, name
+        stored_names = {f"{p.parent.name}{p.name}" for p in (home / "files").rglob("*")}
+        assert digest.decode() not in stored_names, name  # the vault names it by a keyed digest
+    # The letter that was sent is kept (encrypted, under a keyed name) and exported as sent.
+    bundle = tmp_path / "proof.zip"
+    assert (
+        runner.invoke(app, ["proof", "export", case_id, "--out", str(bundle)], env=env).exit_code
+        == 0
+    )
+    import zipfile
+
+    with zipfile.ZipFile(bundle) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith("-request-letter.pdf")]
+        assert archive.read(name) == (out / "request-letter.pdf").read_bytes()
+    assert b"%PDF" not in b"".join(
+        p.read_bytes() for p in (home / "files").rglob("*") if p.is_file()
+    )
 
 
 def _trip(country: str, start: str, end: str) -> dict[str, object]:
@@ -540,3 +556,17 @@ def test_the_timeline_is_a_page_an_inspector_can_read(work: Casework, tmp_path: 
     assert "<style>" in page and "<script" not in page and "http" not in page.split("</style>")[0]
     assert "Request submitted by fax on 2026-12-01." in page
     assert "Rely on the exemption: not yet" in page and "Coverage confirmed" in page
+
+
+def test_the_kept_letter_is_verified_like_any_file(work: Casework, tmp_path: Path) -> None:
+    from cocflow.services import filing
+
+    case = read_case(COMPLETE)
+    case_id, _ = work.new_case(case, TODAY)
+    filed = filing.request(
+        case, tmp_path / "out", TODAY, work.rules, casework=work, case_id=case_id
+    )
+    assert filed.entry is not None and work.verify(case_id) is None
+    name = json.loads(filed.entry.payload)["letter_file"]["mac"]
+    work.vault.path(name).write_bytes(b"not the letter")
+    assert work.verify(case_id) == (filed.entry.seq, "its letter is missing or changed")

@@ -438,10 +438,19 @@ class Casework:
             "file_by": packet.file_by.isoformat() if packet.file_by else None,
             "period_start": packet.period_start.isoformat(),
             "period_end": packet.period_end.isoformat() if packet.period_end else None,
+            "letter_file": self._keep_letter(result.data["request-letter.pdf"]),
         }
-        # The letter itself is not put in the vault: the vault names a document by the plain
-        # SHA-256 of its bytes, and a generated letter could be rebuilt to test SSNs.
         return self.record(case_id, "request_prepared", payload)
+
+    def _letter_name(self, data: bytes) -> str:
+        return keyed_digest(self.store.keys, "request-file", data)
+
+    def _keep_letter(self, data: bytes) -> dict[str, Any]:
+        """Keep a generated letter in the vault under its keyed digest (never a plain hash: it
+        holds the SSN and could be rebuilt to test guesses), so the export holds the letter
+        that was sent."""
+        stored = self.vault.ingest_bytes(data, "application/pdf", name=self._letter_name(data))
+        return {"mac": stored.sha256, "size": stored.size, "media_type": stored.media_type}
 
     def record_follow_up(
         self, case_id: str, follow: FollowUp, letter: bytes, today: date
@@ -457,6 +466,7 @@ class Casework:
             "channel": "mail",
             "country": follow.country,
             "letter_mac": keyed_digest(self.store.keys, "request-file", letter),
+            "letter_file": self._keep_letter(letter),
             "period_start": follow.period_start.isoformat() if follow.period_start else None,
             "period_end": follow.period_end.isoformat() if follow.period_end else None,
         }
@@ -487,11 +497,15 @@ class Casework:
         if mismatch is not None:
             return mismatch
         for entry in entries:
-            file = json.loads(entry.payload).get("file")
+            payload = json.loads(entry.payload)
+            file = payload.get("file")
             if file and not (
                 self.vault.exists(file["sha256"]) and self.vault.verify(file["sha256"])
             ):
                 return entry.seq, f"its file {file['sha256'][:12]}... is missing or changed"
+            letter = payload.get("letter_file")
+            if letter and not self.vault.verify(letter["mac"], self._letter_name):
+                return entry.seq, "its letter is missing or changed"
         return None
 
     def _case_matches_log(self, case_id: str, entries: list[ChainEntry]) -> tuple[int, str] | None:
@@ -626,6 +640,21 @@ class Casework:
         members: dict[str, bytes] = {}
         files = []
         for entry in entries:
+            letter = json.loads(entry.payload).get("letter_file")
+            if letter:
+                purpose = json.loads(entry.payload).get("purpose", "request")
+                name = f"files/{entry.seq:03d}-{purpose}-letter.pdf"
+                members[name] = self.vault.read(letter["mac"])
+                files.append(
+                    {
+                        "path": name,
+                        "entry": entry.seq,
+                        "original_name": None,
+                        "generated": f"the {purpose} letter cocflow prepared",
+                        "size": letter["size"],
+                        "media_type": letter["media_type"],
+                    }
+                )
             file = json.loads(entry.payload).get("file")
             if file:
                 ext = {

@@ -22,7 +22,7 @@ import io
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,9 +194,15 @@ class Vault:
         encrypted form was changed."""
         return b"".join(self._plain(sha256))
 
-    def verify(self, sha256: str) -> bool:
+    def verify(self, sha256: str, named: Callable[[bytes], str] | None = None) -> bool:
         """Decrypt and re-hash the stored object; False if it is missing, was changed, or no
-        longer has the SHA-256 it is stored under."""
+        longer has the SHA-256 it is stored under (or, for an object stored under a keyed name,
+        the name ``named`` gives its bytes)."""
+        if named is not None:
+            try:
+                return named(self.read(sha256)) == sha256
+            except (FileNotFoundError, DecryptError):
+                return False
         digest = hashlib.sha256()
         try:
             for chunk in self._plain(sha256):
@@ -244,8 +250,12 @@ class Vault:
                 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
             return self._store(handle, claimed, "name")
 
-    def ingest_bytes(self, data: bytes, media_type: str) -> StoredFile:
-        """Store a document cocflow generated; ``media_type`` must agree with the content."""
+    def ingest_bytes(self, data: bytes, media_type: str, name: str | None = None) -> StoredFile:
+        """Store a document cocflow generated; ``media_type`` must agree with the content.
+
+        ``name`` (64 lowercase hex digits) stores it under a keyed digest instead of its
+        SHA-256: a generated letter holds an SSN and could be rebuilt, so a plain hash of it
+        would let someone holding only the files test guesses."""
         if media_type not in MEDIA_TYPES:
             raise _reject(
                 "FILE_TYPE_NOT_ALLOWED",
@@ -254,7 +264,9 @@ class Vault:
             )
         if len(data) > self.max_bytes:
             raise _too_large(self.max_bytes)
-        return self._store(io.BytesIO(data), media_type, "declared type")
+        if name is not None:
+            self.path(name)  # refuses a name that is not 64 lowercase hex digits
+        return self._store(io.BytesIO(data), media_type, "declared type", name)
 
     @staticmethod
     def _not_regular() -> InputError:
@@ -273,7 +285,13 @@ class Vault:
         os.chmod(path, 0o700)  # whatever the umask
         return True
 
-    def _store(self, source: io.RawIOBase | io.BytesIO, claimed: str, what: str) -> StoredFile:
+    def _store(
+        self,
+        source: io.RawIOBase | io.BytesIO,
+        claimed: str,
+        what: str,
+        name: str | None = None,
+    ) -> StoredFile:
         """Copy ``source`` into the vault, hashing and checking it; the shared storage path."""
         limit = self.max_bytes
         buffer = bytearray(min(CHUNK, limit + 1))
@@ -294,6 +312,7 @@ class Vault:
         try:
             sha, size = self._copy(source, staged.fd, buffer, first, text)
             staged.sync()  # durable before it gets its name
+            sha = name or sha
             target = self.path(sha)
             if not target.exists():
                 created = self._dir(target.parent)
