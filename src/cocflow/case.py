@@ -192,10 +192,15 @@ class Case:
         reference = f" [{self.client_ref}]" if self.client_ref else ""
         if self.label:
             return f"{self.label}{reference}"
-        places = ", ".join(f"{e.country} {e.start}..{e.end or 'open'}" for e in self.engagements)
+        from cocflow.countries import country_name
+
+        places = ", ".join(
+            f"{country_name(e.country).removeprefix('the ')} from {e.start}"
+            + (f" to {e.end}" if e.end else "")
+            for e in self.engagements
+        )
         name = self.person.full_legal_name if self.person and self.person.full_legal_name else ""
-        kind = self.worker.kind or "kind not given"
-        return f"{name + ': ' if name else ''}{kind}, {places}{reference}"
+        return f"{name + ': ' if name else ''}{places or 'Work abroad'}{reference}"
 
 
 @dataclass(frozen=True, slots=True)

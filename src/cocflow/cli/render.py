@@ -8,6 +8,7 @@ from typing import Any
 from cocflow.countries import country_name
 from cocflow.rules.loader import RuleBook
 from cocflow.rules.model import Agreement, RuleEntry
+from cocflow.screening.advice import headline
 from cocflow.screening.decision import Decision, Reason
 
 __all__ = [
@@ -18,10 +19,10 @@ __all__ = [
 ]
 
 HEADLINES = {
-    "go": ("GO", "green", "request a U.S. certificate of coverage now."),
-    "no_go": ("NO GO", "red", "no U.S. certificate path for this work."),
-    "pause": ("PAUSE", "yellow", "clarify the facts below before filing anything."),
-    "not_needed": ("NOT NEEDED", "cyan", "all the work is in the United States."),
+    "go": ("GO", "green"),
+    "no_go": ("NO GO", "red"),
+    "pause": ("PAUSE", "yellow"),
+    "not_needed": ("NOT NEEDED", "cyan"),
 }
 MARK = {"decisive": "-", "warning": "! warning:", "info": "i"}
 
@@ -30,22 +31,6 @@ def _reason(r: Reason, indent: str) -> list[str]:
     lines = [f"{indent}{MARK[r.severity]} {r.text} [{r.code}]"]
     lines += [f"{indent}    source: {url}" for url in r.sources]
     return lines
-
-
-def _headline(d: Decision) -> tuple[str, str, str]:
-    label, colour, gist = HEADLINES[d.outcome]
-    if d.outcome == "no_go" and any(s.coverage == "us" for s in d.segments if s.agreement):
-        gist = "part of this work keeps U.S. coverage, the rest has no U.S. certificate path."
-    if d.outcome == "not_needed" and any(s.agreement for s in d.segments):
-        gist = "the work keeps U.S. coverage and no certificate is needed for it."
-    if d.outcome == "go" and d.file_by is not None:
-        passed = d.file_by < d.as_of
-        gist = (
-            f"request a U.S. certificate of coverage now: the file-by date {d.file_by} has passed."
-            if passed
-            else f"request a U.S. certificate of coverage now, by {d.file_by}."
-        )
-    return label, colour, gist
 
 
 def _wrap(lines: list[str], width: int | None) -> list[str]:
@@ -70,7 +55,8 @@ def _wrap(lines: list[str], width: int | None) -> list[str]:
 
 def decision_text(d: Decision, markup: bool, width: int | None = None) -> str:
     """The decision as lines of text (Rich markup when ``markup``), wrapped to ``width``."""
-    label, colour, gist = _headline(d)
+    label, colour = HEADLINES[d.outcome]
+    gist = headline(d)
     head = f"[bold {colour}]{label}[/]" if markup else label
     lines = [f"{head}: {gist}", f"As of {d.as_of}; rules {d.rules_version}.", "", "Why:"]
     for r in d.reasons:

@@ -34,7 +34,7 @@ FILING_QUESTIONS: tuple[Question, ...] = (
         "What is your Social Security number?",
         "It identifies you at SSA. cocflow keeps it encrypted and shows only its last four digits.",
         "ssn",
-        example="123-45-6789",
+        example="###-##-####",
     ),
     Question(
         "date_of_birth",

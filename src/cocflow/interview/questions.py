@@ -40,7 +40,9 @@ __all__ = [
     "ADDRESS_PARTS",
     "QUESTIONS",
     "Question",
+    "as_text",
     "build",
+    "current",
     "describe",
     "follow_up",
     "needed",
@@ -368,7 +370,13 @@ def with_answer(case: Case, question: Question, value: Any) -> Case:
     """``case`` with the fact ``question`` asks about set to ``value`` (``None``: left out)."""
     path = question.path
     if value is None:
-        return case
+        return _without(case, path)
+    if path == "worker.kind":
+        # A self-employed person has no employer; an employee's business is not asked.
+        employer = case.employer if value == "employee" else None
+        return replace(case, worker=replace(case.worker, kind=value), employer=employer)
+    if path == "label":
+        return replace(case, label=value)
     if path.startswith("worker.statements."):
         statements = {**case.worker.statements, path[18:]: bool(value)}
         return replace(case, worker=replace(case.worker, statements=statements))
@@ -396,6 +404,61 @@ def with_answer(case: Case, question: Question, value: Any) -> Case:
 
 
 _RECORD = re.compile(r"^records\[([a-z_]+)\]\.([a-z_]+)$")
+
+
+def _without(case: Case, path: str) -> Case:
+    """``case`` with an optional fact left out (an answer emptied on a second visit)."""
+    if path == "worker.citizenship":
+        return replace(case, worker=replace(case.worker, citizenship=None))
+    if path == "label":
+        return replace(case, label=None)
+    head, _, name = path.partition(".")
+    if head == "business" and case.business is not None:
+        return replace(case, business=replace(case.business, **{name: None}))
+    if head == "employer" and case.employer is not None:
+        return replace(case, employer=replace(case.employer, **{name: None}))
+    if head == "person" and case.person is not None:
+        return replace(case, person=replace(case.person, **{name: None}))
+    return case
+
+
+def current(case: Case, question: Question) -> Any:
+    """The value the case holds for the fact ``question`` asks about (``None``: none yet)."""
+    path = question.path
+    if path.startswith("worker.statements."):
+        return case.worker.statements.get(path[18:])
+    if path.startswith("extras."):
+        return case.extras.get(path[7:])
+    record = _RECORD.match(path)
+    if record:
+        found = next((r for r in case.records if r.kind == record[1]), None)
+        return getattr(found, record[2]) if found else None
+    row = _ROW.match(path)
+    if row:
+        index = int(row[1])
+        return getattr(case.engagements[index], row[2]) if index < len(case.engagements) else None
+    head, _, name = path.partition(".")
+    if head == "worker":
+        return getattr(case.worker, name)
+    if head in ("employer", "business", "person"):
+        part = getattr(case, head)
+        return getattr(part, name) if part is not None else None
+    if path == "label":
+        return case.label
+    return None
+
+
+def as_text(question: Question, value: Any) -> str:
+    """A value as a person would type it back into the question (the answer kept on Back)."""
+    if value is None:
+        return ""
+    if question.kind == "yes_no":
+        return "yes" if value else "no"
+    if question.kind == "countries":
+        return " ".join(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def _with_record(case: Case, kind: str, name: str, value: Any) -> Case:

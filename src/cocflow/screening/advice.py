@@ -220,3 +220,28 @@ def next_actions(decision: Decision, case: Case, rules: RuleBook) -> tuple[str, 
     if decision.outcome == "no_go":
         return tuple(_no_go(decision, case, rules))
     return tuple(_pause(decision))
+
+
+_GISTS = {
+    "go": "request a U.S. certificate of coverage now.",
+    "no_go": "no U.S. certificate path for this work.",
+    "pause": "clarify the facts below before filing anything.",
+    "not_needed": "all the work is in the United States.",
+}
+
+
+def headline(d: Decision) -> str:
+    """The answer in one sentence, as every face shows it first (without the outcome's name)."""
+    gist = _GISTS[d.outcome]
+    if d.outcome == "no_go" and any(s.coverage == "us" for s in d.segments if s.agreement):
+        gist = "part of this work keeps U.S. coverage, the rest has no U.S. certificate path."
+    if d.outcome == "not_needed" and any(s.agreement for s in d.segments):
+        gist = "the work keeps U.S. coverage and no certificate is needed for it."
+    if d.outcome == "go" and d.file_by is not None:
+        passed = d.file_by < d.as_of
+        gist = (
+            f"request a U.S. certificate of coverage now: the file-by date {d.file_by} has passed."
+            if passed
+            else f"request a U.S. certificate of coverage now, by {d.file_by}."
+        )
+    return gist

@@ -22,6 +22,7 @@ from cocflow.web.hosts import HostCheck
 from cocflow.web.launch import LaunchGate
 from cocflow.web.pages import page_routes
 from cocflow.web.render import STATIC, Pages
+from cocflow.web.routes import all_routes
 from cocflow.web.sessions import Sessions
 
 __all__ = ["create_app"]
@@ -49,6 +50,7 @@ def create_app(
     app = Starlette(
         routes=[
             *page_routes(),
+            *all_routes(),
             *routes,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],

@@ -1,5 +1,5 @@
-"""The pages that every build of the web face has: the start page, the (placeholder) list of
-cases, and a plain-text check that the server answers."""
+"""The pages that every build of the web face has: the start page and a plain-text check that
+the server answers."""
 
 from __future__ import annotations
 
@@ -16,10 +16,6 @@ async def start(request: Request) -> Response:
     return page(request, "start.html")
 
 
-async def cases(request: Request) -> Response:
-    return page(request, "cases.html")
-
-
 async def hello(request: Request) -> Response:
     return PlainTextResponse("cocflow is running\n")
 
@@ -27,6 +23,5 @@ async def hello(request: Request) -> Response:
 def page_routes() -> list[BaseRoute]:
     return [
         Route("/", start, methods=["GET"], name="start"),
-        Route("/cases", cases, methods=["GET"], name="cases"),
         Route("/_hello", hello, methods=["GET"], name="hello"),
     ]

@@ -1,0 +1,123 @@
+"""Where a case stands, section by section: what the web interview's task list shows.
+
+Each section says honestly what is true of it: not started, in progress, needs information (a
+screening or a check found a fact missing there), done, or cannot start yet (an earlier section
+must be done first). Sections unlock in order: the answer needs the facts, the filing details
+need a go, the documents need a clean check, the proof needs the request.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from cocflow.case import Case, missing
+from cocflow.services.cases import INCOMPLETE, Casework
+from cocflow.services.filing import FILLABLE, check_case
+
+__all__ = ["CaseProgress", "Section", "case_progress"]
+
+Status = Literal["not_started", "in_progress", "needs_information", "done", "cannot_start_yet"]
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    key: str  # work, home, stays, answer, details, documents, proof, delivery
+    title: str
+    status: Status
+    hint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseProgress:
+    case_id: str
+    title: str
+    case: Case  # the working copy
+    outcome: str | None  # the confirmed screening's outcome (None: never confirmed)
+    unconfirmed: bool  # answers changed since the last confirmed screening
+    sections: tuple[Section, ...]
+    rely: bool
+
+
+def _facts(case: Case, gaps: set[str]) -> tuple[Section, ...]:
+    kind = case.worker.kind
+    employer = case.employer
+    work: Status = "not_started" if kind is None else "done"
+    if kind == "employee" and (employer is None or not employer.name or not employer.country):
+        work = "in_progress"
+    if work == "done" and any(g.split(".")[0] in ("employer", "business") or
+                              g.startswith(("worker.citizenship", "worker.statements"))
+                              for g in gaps):  # fmt: skip
+        work = "needs_information"
+    home: Status = "done" if case.worker.residence else "not_started"
+    if home == "done" and "worker.residence" in gaps:
+        home = "needs_information"
+    stays: Status = "done" if case.engagements else "not_started"
+    if stays == "done" and any(g.startswith("engagements") for g in gaps):
+        stays = "needs_information"
+    return (
+        Section("work", "Your work", work, "How you are paid, and your citizenship"),
+        Section("home", "Where you live", home, "Your home over time"),
+        Section("stays", "Where you will work", stays, "Each stay abroad; the client is context"),
+    )
+
+
+def case_progress(work: Casework, case_id: str, today: date) -> CaseProgress:
+    """The task list of ``case_id`` as of ``today``."""
+    summary = work.store.get_case(case_id)
+    case = work.working_copy(case_id)
+    confirmed = summary.outcome != INCOMPLETE
+    unconfirmed = work.has_changes(case_id)
+    decision = summary.decision if confirmed else {}
+    gaps = set(decision.get("missing_facts") or []) if not unconfirmed else set()
+    sections = list(_facts(case, gaps))
+    complete = not missing(case)
+    if not complete:
+        answer: Status = "cannot_start_yet"
+    elif unconfirmed or not confirmed:
+        answer = "not_started" if not confirmed else "in_progress"
+    else:
+        answer = "needs_information" if summary.outcome == "pause" else "done"
+    sections.append(Section("answer", "Your answer", answer, "Go, no go, pause or not needed"))
+    go = confirmed and not unconfirmed and summary.outcome == "go"
+    details: Status = "cannot_start_yet"
+    documents: Status = "cannot_start_yet"
+    if go:
+        report = check_case(case, today, work.rules)
+        fillable = [f for f in report.findings if f.code in FILLABLE]
+        has_any = case.person is not None
+        details = "done" if report.ready else ("in_progress" if has_any else "not_started")
+        if report.ready:
+            documents = "done" if _prepared(work, case_id) else "not_started"
+        elif has_any and not fillable:
+            details = "needs_information"  # errors the questions cannot fill: see the check
+    sections.append(Section("details", "Filing details", details, "What SSA's request needs"))
+    sections.append(Section("documents", "Documents", documents, "The letter and the worksheet"))
+    status = work.status(case_id, today) if confirmed else None
+    points = status.checkpoints if status else []
+    proof: Status = "cannot_start_yet"
+    delivery: Status = "cannot_start_yet"
+    if documents == "done" and points:
+        proof = "done" if points[2].done else ("in_progress" if points[1].done else "not_started")
+        if points[2].done:
+            delivery = "done" if points[3].done else "not_started"
+    sections.append(Section("proof", "Filing and proof", proof, "The submission, the certificate"))
+    sections.append(Section("delivery", "Delivery", delivery, "The certificate to whoever asks"))
+    return CaseProgress(
+        case_id,
+        summary.title if confirmed else case.title if case.label else "New case",
+        case,
+        summary.outcome if confirmed else None,
+        unconfirmed,
+        tuple(sections),
+        bool(status and status.rely),
+    )
+
+
+def _prepared(work: Casework, case_id: str) -> bool:
+    return any(
+        e.kind == "request_prepared" and json.loads(e.payload).get("ready")
+        for e in work.entries(case_id)
+    )

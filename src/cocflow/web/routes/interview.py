@@ -1,0 +1,524 @@
+"""The interview: the list of cases, a case's task list, one question per page, where the person
+lives and works, check your answers, and the answer.
+
+Routes parse a form, call one service and render. The questions are the interview's own
+definitions (``cocflow.interview``), the same the terminal asks; answers go into the case's
+working copy (kept on refresh and on Back) and reach the proof file only when confirmed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from cocflow.case import Case, Client, Engagement, Residence
+from cocflow.countries import country_name
+from cocflow.errors import InputError
+from cocflow.interview import questions as interview
+from cocflow.interview.filing import FILING_QUESTIONS, RECORD_QUESTIONS
+from cocflow.interview.questions import QUESTIONS, Question
+from cocflow.services.cases import Casework
+from cocflow.services.filing import filing_details_needed
+from cocflow.services.progress import case_progress
+from cocflow.services.screening import conditions, follow_up_questions
+from cocflow.web import components as ui
+from cocflow.web.deps import casework, field_errors, form_fields, today
+from cocflow.web.render import page
+from cocflow.web.routes.views import answer_view, check_sections, question_view
+
+__all__ = ["routes"]
+
+# The questions of the first section, in the order asked; the others have pages of their own.
+WORK = ("kind", "citizenship", "employer_name", "employer_country", "employer_hired",
+        "operating_since")  # fmt: skip
+_STATIC = {q.id: q for q in (*QUESTIONS, *FILING_QUESTIONS, *RECORD_QUESTIONS)}
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _case_id(request: Request, work: Casework) -> str:
+    """The case of the URL, or a 404 page (never a database error)."""
+    given = str(request.path_params["case_id"])
+    try:
+        work.store.get_case(given)
+    except InputError:
+        raise HTTPException(404) from None
+    return given
+
+
+# --- the list of cases and a new case ---------------------------------------------------
+
+
+def cases_list(request: Request) -> Response:
+    work = casework(request)
+    rows = list(work.cases())
+    return page(request, "interview/cases.html", {"title": "Your cases", "cases": rows})
+
+
+def new_case(request: Request) -> Response:
+    work = casework(request)
+    case_id = work.start_case()
+    return _see_other(f"/cases/{case_id}/q/kind")
+
+
+# --- the task list ---------------------------------------------------------------------
+
+
+_LINKS = {
+    "work": "q/kind",
+    "home": "home",
+    "stays": "stays",
+    "answer": "check",
+    "details": "details",
+    "documents": "documents",
+    "proof": "proof",
+    "delivery": "proof",
+}
+
+
+def hub(request: Request) -> Response:
+    work = casework(request)
+    case_id = _case_id(request, work)
+    progress = case_progress(work, case_id, today(request))
+    sections = (
+        ui.TaskSection(
+            "Tell us about the work",
+            tuple(_task(case_id, s) for s in progress.sections[:4]),
+        ),
+        ui.TaskSection(
+            "Ask SSA for the certificate",
+            tuple(_task(case_id, s) for s in progress.sections[4:]),
+        ),
+    )
+    return page(
+        request,
+        "interview/hub.html",
+        {"title": progress.title, "progress": progress, "sections": sections, "case_id": case_id},
+    )
+
+
+def _task(case_id: str, section: Any) -> ui.Task:
+    status = ui.TaskStatus(section.status)
+    href = (
+        ""
+        if status is ui.TaskStatus.CANNOT_START_YET
+        else f"/cases/{case_id}/{_LINKS[section.key]}"
+    )
+    return ui.Task(section.title, status, href, section.hint)
+
+
+# --- one question per page -------------------------------------------------------------
+
+
+def _question(work: Casework, case: Case, qid: str, day: date) -> Question:
+    """The question ``qid``: a fixed one, or one a screening or the check asks for."""
+    if qid in _STATIC:
+        return _STATIC[qid]
+    asked = follow_up_questions_for(work, case, day)
+    with contextlib.suppress(InputError):  # a case not screenable yet has no filing question
+        asked += filing_details_needed(case, day, work.rules)
+    found = next((q for q in asked if q.id == qid), None)
+    if found is None:
+        raise HTTPException(404)
+    return found
+
+
+def follow_up_questions_for(work: Casework, case: Case, day: date) -> tuple[Question, ...]:
+    """The questions a pause asks (its missing facts), for the case as it stands."""
+    from cocflow.services.screening import screen_case
+
+    try:
+        decision = screen_case(case, day, work.rules)
+    except InputError:
+        return ()
+    return follow_up_questions(case, decision, work.rules)
+
+
+def _after(case_id: str, case: Case, qid: str, back: str | None) -> str:
+    """Where a question's answer leads: back to the page that sent the person, else on."""
+    if back in ("check", "details"):
+        return f"/cases/{case_id}/{back}"
+    if qid in WORK:
+        rest = [q for q in WORK[WORK.index(qid) + 1 :] if _STATIC[q].when(case)]
+        if rest:
+            return f"/cases/{case_id}/q/{rest[0]}"
+        return f"/cases/{case_id}/home"
+    if qid in _STATIC and _STATIC[qid].path.startswith(
+        ("person", "business", "employer.a", "employer.h", "employer.p", "records")
+    ):
+        return f"/cases/{case_id}/details"  # fmt: skip
+    if qid.startswith("extra:"):
+        return f"/cases/{case_id}/details"
+    return f"/cases/{case_id}/check"
+
+
+def _back_link(case_id: str, qid: str, back: str | None) -> str:
+    if back in ("check", "details"):
+        return f"/cases/{case_id}/{back}"
+    if qid in WORK and WORK.index(qid) > 0:
+        return f"/cases/{case_id}/q/{WORK[WORK.index(qid) - 1]}"
+    return f"/cases/{case_id}"
+
+
+async def question_page(request: Request) -> Response:
+    work = casework(request)
+    case_id = _case_id(request, work)
+    qid = str(request.path_params["qid"])
+    day = today(request)
+    case = work.working_copy(case_id)
+    question = _question(work, case, qid, day)
+    back = request.query_params.get("back")
+    error = ""
+    values: dict[str, str] = {}
+    if request.method == "POST":
+        values = await form_fields(request)
+        try:
+            value = _parse(question, values, case)
+        except ValueError as exc:
+            error = _sentence(str(exc))
+        else:
+            work.save_draft(case_id, interview.with_answer(case, question, value))
+            return _see_other(_after(case_id, case, qid, back))
+    view = question_view(question, case, values, error)
+    return page(
+        request,
+        "interview/question.html",
+        {
+            "title": question.text,
+            "q": view,
+            "address": question.kind == "address",
+            "address_parts": interview.ADDRESS_PARTS,
+            "address_values": _address_values(question, case, values),
+            "errors": [ui.FieldError(view.id, error)] if error else [],
+            "back_href": _back_link(case_id, qid, back),
+            "case_id": case_id,
+        },
+        status=400 if error else 200,
+    )
+
+
+def _address_values(question: Question, case: Case, posted: dict[str, str]) -> dict[str, str]:
+    """The parts of an address question: as posted, else as on file (country by name)."""
+    if question.kind != "address":
+        return {}
+    if posted:
+        return {name: posted.get(f"address-{name}", "") for name, _, _ in interview.ADDRESS_PARTS}
+    value = interview.current(case, question)
+    if value is None:
+        return {}
+    shown = {name: getattr(value, name) or "" for name, _, _ in interview.ADDRESS_PARTS}
+    shown["country"] = country_name(value.country).removeprefix("the ")
+    return shown
+
+
+def _parse(question: Question, values: dict[str, str], case: Case) -> Any:
+    """The answer in the form, checked as the terminal checks it."""
+    if question.kind == "address":
+        parts = {name: values.get(f"address-{name}", "") for name, _, _ in interview.ADDRESS_PARTS}
+        return interview.parse_address(parts)
+    text = values.get("answer", "")
+    if question.kind == "ssn" and not text.strip() and interview.current(case, question):
+        return interview.current(case, question)  # kept: the number is never sent back
+    return interview.parse_answer(question, text)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "?")) else text + "."
+
+
+# --- where the person lives, and where the work is ---------------------------------------
+
+
+async def home_page(request: Request) -> Response:
+    work = casework(request)
+    case_id = _case_id(request, work)
+    case = work.working_copy(case_id)
+    rows = list(case.worker.residence)
+    index = _row(request, len(rows))
+    current = rows[index] if index < len(rows) else None
+    values = {
+        "country": current.country if current else "",
+        "start": current.start.isoformat() if current else "",
+        "end": current.end.isoformat() if current and current.end else "",
+    }
+    errors: list[ui.FieldError] = []
+    if request.method == "POST":
+        values = {**values, **await form_fields(request)}
+        errors, row = _residence(values)
+        if row is not None:
+            rows[index : index + 1] = [row]
+            rows.sort(key=lambda r: r.start)
+            work.save_draft(
+                case_id, replace(case, worker=replace(case.worker, residence=tuple(rows)))
+            )
+            nxt = (
+                "check"
+                if request.query_params.get("back") == "check" or case.engagements
+                else "stays"
+            )
+            return _see_other(f"/cases/{case_id}/{nxt}")
+    return page(
+        request,
+        "interview/home.html",
+        {
+            "title": "Where do you live?",
+            "values": values,
+            "errors": errors,
+            "error_for": {e.field_id: e.message for e in errors},
+            "case_id": case_id,
+            "first": not rows,
+            "why": _STATIC["home"].why,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _row(request: Request, count: int) -> int:
+    given = request.query_params.get("row")
+    if given is None:
+        return 0
+    if given == "new":
+        return count
+    if not given.isdigit() or int(given) > count:
+        raise HTTPException(404)
+    return int(given)
+
+
+def _residence(values: dict[str, str]) -> tuple[list[ui.FieldError], Residence | None]:
+    errors: list[ui.FieldError] = []
+    parsed: dict[str, Any] = {}
+    for field, qid, optional in (("country", "home", False), ("start", "home_since", False),
+                                 ("end", "home_since", True)):  # fmt: skip
+        question = replace(_STATIC[qid], optional=optional)
+        try:
+            parsed[field] = interview.parse_answer(question, values.get(field, ""))
+        except ValueError as exc:
+            errors.append(ui.FieldError(f"home-{field}", _sentence(str(exc))))
+    if not errors and parsed["end"] is not None and parsed["end"] < parsed["start"]:
+        errors.append(ui.FieldError("home-end", "The last day is before the first day."))
+    if errors:
+        return errors, None
+    return [], Residence(parsed["country"], parsed["start"], parsed["end"])
+
+
+async def stay_page(request: Request) -> Response:
+    work = casework(request)
+    case_id = _case_id(request, work)
+    case = work.working_copy(case_id)
+    stays = list(case.engagements)
+    index = _row(request, len(stays))
+    current = stays[index] if index < len(stays) else None
+    client = current.client if current and current.client else Client()
+    values = {
+        "country": current.country if current else "",
+        "start": current.start.isoformat() if current else "",
+        "end": current.end.isoformat() if current and current.end else "",
+        "client_name": client.name or "",
+        "client_country": client.country or "",
+    }
+    errors: list[ui.FieldError] = []
+    if request.method == "POST":
+        values = {**values, **await form_fields(request)}
+        errors, stay = _stay(values, current)
+        if stay is not None:
+            stays[index : index + 1] = [stay]
+            work.save_draft(case_id, replace(case, engagements=tuple(stays)))
+            return _see_other(f"/cases/{case_id}/check")
+    return page(
+        request,
+        "interview/stay.html",
+        {
+            "title": "Where will you do the work?",
+            "values": values,
+            "errors": errors,
+            "error_for": {e.field_id: e.message for e in errors},
+            "case_id": case_id,
+            "why": _STATIC["work_country"].why,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _stay(
+    values: dict[str, str], current: Engagement | None
+) -> tuple[list[ui.FieldError], Engagement | None]:
+    errors: list[ui.FieldError] = []
+    parsed: dict[str, Any] = {}
+    for field, qid, optional in (("country", "work_country", False),
+                                 ("start", "work_start", False), ("end", "work_end", True),
+                                 ("client_country", "home", True)):  # fmt: skip
+        question = replace(_STATIC[qid], optional=optional)
+        try:
+            parsed[field] = interview.parse_answer(question, values.get(field, ""))
+        except ValueError as exc:
+            errors.append(ui.FieldError(f"stay-{field.replace('_', '-')}", _sentence(str(exc))))
+    if not errors and parsed["end"] is not None and parsed["end"] < parsed["start"]:
+        errors.append(ui.FieldError("stay-end", "The last day is before the first day."))
+    if errors:
+        return errors, None
+    name = values.get("client_name", "").strip() or None
+    client = Client(name, parsed["client_country"]) if name or parsed["client_country"] else None
+    base = current or Engagement(parsed["country"], parsed["start"])
+    stay = replace(
+        base, country=parsed["country"], start=parsed["start"], end=parsed["end"], client=client
+    )
+    return [], stay
+
+
+async def remove_row(request: Request) -> Response:
+    work = casework(request)
+    case_id = _case_id(request, work)
+    case = work.working_copy(case_id)
+    kind, index = str(request.path_params["kind"]), int(request.path_params["index"])
+    if kind == "home" and index < len(case.worker.residence):
+        rows = tuple(r for i, r in enumerate(case.worker.residence) if i != index)
+        case = replace(case, worker=replace(case.worker, residence=rows))
+    elif kind == "stays" and index < len(case.engagements):
+        case = replace(
+            case, engagements=tuple(e for i, e in enumerate(case.engagements) if i != index)
+        )
+    else:
+        raise HTTPException(404)
+    work.save_draft(case_id, case)
+    return _see_other(f"/cases/{case_id}/check")
+
+
+def stays_start(request: Request) -> Response:
+    """The stays section: the first stay's page, or the check page once there are stays."""
+    work = casework(request)
+    case_id = _case_id(request, work)
+    case = work.working_copy(case_id)
+    return _see_other(f"/cases/{case_id}/{'check' if case.engagements else 'stays/edit?row=new'}")
+
+
+def home_start(request: Request) -> Response:
+    work = casework(request)
+    case_id = _case_id(request, work)
+    case = work.working_copy(case_id)
+    where = "check" if case.worker.residence else "home/edit?row=new"
+    return _see_other(f"/cases/{case_id}/{where}")
+
+
+# --- check your answers, the answer -------------------------------------------------------
+
+
+async def check_page(request: Request) -> Response:
+    work = casework(request)
+    case_id = _case_id(request, work)
+    case = work.working_copy(case_id)
+    errors: list[ui.FieldError] = []
+    if request.method == "POST":
+        try:
+            work.confirm(case_id, today(request))
+        except InputError as err:
+            errors = field_errors(err, {p.path: _check_anchor(p.path) for p in err.problems})
+        else:
+            return _see_other(f"/cases/{case_id}/answer")
+    return page(
+        request,
+        "interview/check.html",
+        {
+            "title": "Check your answers",
+            "sections": check_sections(case_id, case),
+            "errors": errors,
+            "case_id": case_id,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _check_anchor(path: str) -> str:
+    """The heading of "check your answers" that a missing fact belongs under."""
+    if path.startswith("worker.residence"):
+        return "check-home"
+    if path.startswith("engagements"):
+        return "check-stays"
+    return "check-work"
+
+
+def answer_page(request: Request) -> Response:
+    work = casework(request)
+    case_id = _case_id(request, work)
+    summary = work.store.get_case(case_id)
+    if summary.outcome == "incomplete":
+        return _see_other(f"/cases/{case_id}/check")
+    day = today(request)
+    case = work.case(case_id)
+    from cocflow.screening.screen import screen
+
+    decision = screen(case, work.rules, day)
+    follow = follow_up_questions(case, decision, work.rules)
+    plan = work.foreign_plan_of(decision.as_dict())
+    view = answer_view(decision, case, follow, plan, conditions(work.rules))
+    return page(
+        request,
+        "interview/answer.html",
+        {
+            "title": view.title,
+            "answer": view,
+            "case_id": case_id,
+            "unconfirmed": work.has_changes(case_id),
+        },
+    )
+
+
+def details_page(request: Request) -> Response:
+    """The filing details: the next question the request needs, else what is on file."""
+    work = casework(request)
+    case_id = _case_id(request, work)
+    day = today(request)
+    case = work.working_copy(case_id)
+    try:
+        needed = [q for q in filing_details_needed(case, day, work.rules) if not q.optional]
+    except InputError:
+        return _see_other(f"/cases/{case_id}/check")
+    if needed and request.query_params.get("review") is None:
+        return _see_other(f"/cases/{case_id}/q/{needed[0].id}?back=details")
+    from cocflow.services.filing import check_case
+    from cocflow.web.routes.views import details_rows
+
+    report = check_case(case, day, work.rules) if not needed else None
+    findings = list(report.findings) if report else []
+    unconfirmed = work.has_changes(case_id)
+    return page(
+        request,
+        "interview/details.html",
+        {
+            "title": "Filing details",
+            "rows": details_rows(case_id, case),
+            "findings": findings,
+            "ready": bool(report and report.ready),
+            "needed": needed,
+            "unconfirmed": unconfirmed,
+            "case_id": case_id,
+            "country_name": country_name,
+        },
+    )
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/cases", cases_list, methods=["GET"], name="cases"),
+        Route("/cases/new", new_case, methods=["POST"]),
+        Route("/cases/{case_id:case}", hub, methods=["GET"]),
+        Route("/cases/{case_id:case}/q/{qid:str}", question_page, methods=["GET", "POST"]),
+        Route("/cases/{case_id:case}/home", home_start, methods=["GET"]),
+        Route("/cases/{case_id:case}/home/edit", home_page, methods=["GET", "POST"]),
+        Route("/cases/{case_id:case}/stays", stays_start, methods=["GET"]),
+        Route("/cases/{case_id:case}/stays/edit", stay_page, methods=["GET", "POST"]),
+        Route("/cases/{case_id:case}/{kind:str}/{index:int}/remove", remove_row, methods=["POST"]),
+        Route("/cases/{case_id:case}/check", check_page, methods=["GET", "POST"]),
+        Route("/cases/{case_id:case}/answer", answer_page, methods=["GET"]),
+        Route("/cases/{case_id:case}/details", details_page, methods=["GET"]),
+    ]
