@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from cocflow.cli import cases, keys, proof, screening, tracking
+from cocflow.cli import cases, keys, proof, screening, serve, tracking
 from cocflow.cli.common import _state
 
 __all__ = ["app", "main"]
@@ -33,6 +33,8 @@ def _main(
     _state["debug"] = debug
 
 
+# The pages in a browser.
+app.command()(serve.serve)
 # From nothing to an answer and a request.
 app.command()(screening.new)
 app.command()(screening.details)
