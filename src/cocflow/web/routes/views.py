@@ -73,6 +73,12 @@ def question_view(
     )
 
 
+def _name(code: str) -> str:
+    """A country as a value on a page: "United States", "Portugal"."""
+    name = country_name(code)
+    return name.removeprefix("the ")
+
+
 def _dates(start: Any, end: Any) -> str:
     return f"{start} to {end}" if end else f"from {start}, no end date"
 
@@ -86,7 +92,7 @@ def check_sections(case_id: str, case: Case) -> list[tuple[str, str, list[ui.Sum
             "How you are paid", _KINDS.get(w.kind or "", "Not answered yet"),
             f"{q}/kind?back=check", "how you are paid"),
         ui.SummaryRow(
-            "Citizenship", ", ".join(country_name(c) for c in w.citizenship or ()) or "Not given",
+            "Citizenship", ", ".join(_name(c) for c in w.citizenship or ()) or "Not given",
             f"{q}/citizenship?back=check", "citizenship"),
     ]  # fmt: skip
     if w.kind == "employee":
@@ -95,7 +101,7 @@ def check_sections(case_id: str, case: Case) -> list[tuple[str, str, list[ui.Sum
             ui.SummaryRow("Employer", (e.name if e else None) or "Not answered yet",
                           f"{q}/employer_name?back=check", "employer"),
             ui.SummaryRow("Employer's country",
-                          country_name(e.country) if e and e.country else "Not answered yet",
+                          _name(e.country) if e and e.country else "Not answered yet",
                           f"{q}/employer_country?back=check", "employer's country"),
             ui.SummaryRow("Hired on", str(e.hired) if e and e.hired else "Not given",
                           f"{q}/employer_hired?back=check", "hiring date"),
@@ -109,7 +115,7 @@ def check_sections(case_id: str, case: Case) -> list[tuple[str, str, list[ui.Sum
     homes = [
         ui.SummaryRow(
             f"Home {i + 1}" if len(w.residence) > 1 else "Home",
-            f"{country_name(r.country)}, {_dates(r.start, r.end)}",
+            f"{_name(r.country)}, {_dates(r.start, r.end)}",
             f"/cases/{case_id}/home/edit?row={i}&back=check",
             f"home {i + 1}",
         )
@@ -118,7 +124,7 @@ def check_sections(case_id: str, case: Case) -> list[tuple[str, str, list[ui.Sum
     stays = [
         ui.SummaryRow(
             f"Stay {i + 1}" if len(case.engagements) > 1 else "Stay",
-            f"{country_name(e.country)}, {_dates(e.start, e.end)}"
+            f"{_name(e.country)}, {_dates(e.start, e.end)}"
             + (f" (client: {e.client.name})" if e.client and e.client.name else ""),
             f"/cases/{case_id}/stays/edit?row={i}",
             f"stay {i + 1}",
@@ -189,9 +195,9 @@ def answer_view(
     sentence = sentence[:1].upper() + sentence[1:]
     reasons = [(r.text, r.sources) for r in d.reasons]
     for s in d.segments:
-        reasons += [(r.text, r.sources) for r in s.reasons if r.severity != "info"]
+        reasons += [(r.text, r.sources) for r in s.reasons]
     segments = [
-        f"{country_name(s.country)}, {_dates(s.start, s.end)}: "
+        f"{_name(s.country)}, {_dates(s.start, s.end)}: "
         + {"us": "U.S. coverage", "foreign": "the other country's coverage",
            "undetermined": "coverage not determined yet", "none": "no agreement applies"}.get(
             s.coverage, s.coverage)
