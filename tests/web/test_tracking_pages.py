@@ -200,6 +200,25 @@ def test_a_broken_csv_lists_every_bad_row_and_imports_nothing(
     assert Logbook(work).trips(case_id) == []
 
 
+def test_a_calendar_file_is_imported(web: TestClient, case_id: str, work: Casework) -> None:
+    calendar = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+        b"UID:lisbon-1\r\nDTSTART;VALUE=DATE:20270301\r\nDTEND;VALUE=DATE:20270311\r\n"
+        b"SUMMARY:Workshop\r\nLOCATION:Lisbon, Portugal\r\nCATEGORIES:work\r\n"
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    sent = _import(web, case_id, "calendar.ics", calendar)
+    assert sent.status_code == 303
+    assert "1 stay imported from the file." in web.get(sent.headers["location"]).text
+    ((_, trip),) = Logbook(work).trips(case_id)
+    assert (trip.country, trip.start, trip.end, trip.origin) == (
+        "PT",
+        date(2027, 3, 1),
+        date(2027, 3, 10),
+        "calendar",
+    )
+
+
 def test_no_file_chosen_is_an_error(web: TestClient, case_id: str) -> None:
     sent = _import(web, case_id, "", b"")
     assert sent.status_code == 400
@@ -539,3 +558,26 @@ def test_the_pages_in_the_browser(
     assert page.locator("h1").count() == 1
     check_a11y(page)
     screenshot(page, name)
+
+
+def test_the_log_works_without_javascript(
+    browser: Any, tracking_server: tuple[LiveServer, str]
+) -> None:
+    live, case_id = tracking_server
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(live.login_url)
+        page.goto(f"{live.url}/cases/{case_id}/trips")
+        page.fill("#country", "Portugal")
+        page.fill("#start", "2027-09-01")
+        page.check("#purpose-2")
+        page.get_by_role("button", name="Add the stay").click()
+        page.wait_for_url("**/trips?added=1")
+        assert "The stay is added to the log." in page.locator("main").inner_text()
+        page.get_by_role("link", name=re.compile("Remove the stay in Portugal")).click()
+        page.get_by_role("button", name="Remove the stay").click()
+        page.wait_for_url("**/trips?removed=1")
+        assert "Portugal" not in page.locator("table").inner_text()
+    finally:
+        context.close()

@@ -24,7 +24,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path, PurePath
 from typing import Any, Literal, TypeVar, get_args
@@ -70,7 +70,12 @@ MONTHS = (
     "December",
 )
 PURPOSES: tuple[Purpose, ...] = get_args(Purpose)
-PURPOSE_LABELS = {"work": "Work", "personal": "Personal", "transit": "Transit"}
+PURPOSE_CHOICES = (
+    Choice("work", "Work", "You worked there, even for part of the stay."),
+    Choice("personal", "Personal", "A holiday or a visit home, with no work."),
+    Choice("transit", "Transit", "Passing through on the way somewhere else."),
+)
+PURPOSE_LABELS = {c.value: c.label for c in PURPOSE_CHOICES}
 ORIGIN_LABELS = {"typed": "Typed in", "csv": "CSV file", "calendar": "Calendar file"}
 FINDING_HEADINGS = {
     "NEW_WORK_COUNTRY": "Work in a country no certificate covers",
@@ -83,6 +88,35 @@ FINDING_HEADINGS = {
 }
 # The input each problem of a typed stay is about (the problem's path -> the field's id).
 STAY_FIELDS = {"COUNTRY": "country", "START": "start", "END": "end", "--note": "note"}
+# "Add a stay": its fields in the order of the page (and of the error summary).
+STAY_FORM = (
+    Question(
+        id="country",
+        label="Country",
+        hint="A country name or code, for example Portugal or PT.",
+        autocomplete="country-name",
+        width="medium",
+    ),
+    Question(id="start", label="First day", hint="For example, 2027-03-01.", width="medium"),
+    Question(
+        id="end",
+        label="Last day (optional)",
+        hint="Leave it empty for a stay of one day.",
+        width="medium",
+    ),
+    Question(
+        id="purpose",
+        label="Why were you there?",
+        kind="radios",
+        value="work",
+        choices=PURPOSE_CHOICES,
+    ),
+    Question(
+        id="note",
+        label="Note (optional)",
+        hint="For example, the client's site or the project.",
+    ),
+)
 # Problem paths that name no place in the file, so the error summary leaves them out.
 NO_PLACE = frozenset({"", "FILE"})
 YEARS = range(1900, 2200)
@@ -167,7 +201,7 @@ def _safe_file_name(filename: str, fallback: str) -> str:
 async def _saved(upload: UploadFile, folder: Path, fallback: str) -> Path:
     """The upload written into ``folder`` (a private temporary folder) under its own name."""
     path = folder / _safe_file_name(upload.filename or "", fallback)
-    path.write_bytes(await upload.read())
+    await _call(path.write_bytes, await upload.read())
     return path
 
 
@@ -242,62 +276,9 @@ def _flags(trips: list[Trip]) -> list[tuple[str, str]]:
 
 def _stay_questions(values: Mapping[str, str], errors: Mapping[str, str]) -> dict[str, Question]:
     """The fields of "Add a stay", with what was typed and each field's error."""
-
-    def value(name: str, default: str = "") -> str:
-        return values.get(name, default)
-
     return {
-        "country": Question(
-            id="country",
-            label="Country",
-            hint="A country name or code, for example Portugal or PT.",
-            value=value("country"),
-            error=errors.get("country", ""),
-            autocomplete="country-name",
-            width="medium",
-        ),
-        "start": Question(
-            id="start",
-            label="First day",
-            hint="For example, 2027-03-01.",
-            value=value("start"),
-            error=errors.get("start", ""),
-            width="medium",
-        ),
-        "end": Question(
-            id="end",
-            label="Last day (optional)",
-            hint="Leave it empty for a stay of one day.",
-            value=value("end"),
-            error=errors.get("end", ""),
-            width="medium",
-        ),
-        "purpose": Question(
-            id="purpose",
-            label="Why were you there?",
-            kind="radios",
-            value=value("purpose", "work"),
-            error=errors.get("purpose", ""),
-            choices=tuple(
-                Choice(p, PURPOSE_LABELS[p], hint)
-                for p, hint in zip(
-                    PURPOSES,
-                    (
-                        "You worked there, even for part of the stay.",
-                        "A holiday or a visit home, with no work.",
-                        "Passing through on the way somewhere else.",
-                    ),
-                    strict=True,
-                )
-            ),
-        ),
-        "note": Question(
-            id="note",
-            label="Note (optional)",
-            hint="For example, the client's site or the project.",
-            value=value("note"),
-            error=errors.get("note", ""),
-        ),
+        q.id: replace(q, value=values.get(q.id, q.value), error=errors.get(q.id, ""))
+        for q in STAY_FORM
     }
 
 
@@ -309,15 +290,11 @@ def _log_view(work: Casework, case_id: str) -> tuple[list[StayRow], list[tuple[s
 def _done_message(query: Mapping[str, str]) -> str:
     """What the last change did, from the address it redirected to (counts only)."""
 
-    def count(name: str) -> int | None:
-        given = query.get(name, "")
-        return int(given) if given.isdecimal() and len(given) < 7 else None
-
-    added, imported = count("added"), count("imported")
-    if added:
-        return "The stay is added to the log." if added == 1 else f"{added} stays are added."
-    if imported is not None:
-        return f"{imported} stay{'' if imported == 1 else 's'} imported from the file."
+    imported = query.get("imported", "")
+    if query.get("added") == "1":
+        return "The stay is added to the log."
+    if imported.isdecimal() and len(imported) < 7:
+        return f"{int(imported)} stay{'' if int(imported) == 1 else 's'} imported from the file."
     if query.get("removed") == "1":
         return "The stay is removed from the log."
     return ""
@@ -404,7 +381,7 @@ async def trips_post(request: Request) -> Response:
 async def _add_stay(
     request: Request, work: Casework, case: CaseRef, fields: Mapping[str, str]
 ) -> Response:
-    values = {k: fields.get(k, "").strip() for k in ("country", "start", "end", "purpose", "note")}
+    values = {q.id: fields.get(q.id, "").strip() for q in STAY_FORM}
     messages: dict[str, str] = {}
     if not values["country"]:
         messages["country"] = "Enter the country, as a name or a code"
@@ -438,8 +415,7 @@ async def _add_stay(
                 messages.setdefault(field, f"{_sentence(problem.message)} {_sentence(problem.fix)}")
         else:
             return RedirectResponse(f"{case.href}/trips?added=1", 303)
-    order = ("country", "start", "end", "purpose", "note")
-    errors = [FieldError(f, messages[f]) for f in order if f in messages]
+    errors = [FieldError(q.id, messages[q.id]) for q in STAY_FORM if q.id in messages]
     return await _trips_page(
         request, work, case, values=values, errors=errors, field_messages=messages, status=400
     )
