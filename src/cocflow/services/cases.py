@@ -144,6 +144,7 @@ class Casework:
     def __init__(self, store: Store, vault: Vault, rules: RuleBook) -> None:
         self.store, self.vault, self.rules = store, vault, rules
         self.created_key: Path | None = None  # set when this opening made a new key file
+        self.memo: dict[str, Any] = {}  # what services derive, kept while its inputs last
 
     def close(self) -> None:
         """Release the database connections."""
@@ -471,6 +472,34 @@ class Casework:
             "period_end": follow.period_end.isoformat() if follow.period_end else None,
         }
         return self.record(case_id, "request_prepared", payload)
+
+    def files_signature(
+        self, case_id: str, head: tuple[object, ...]
+    ) -> tuple[tuple[str, int, int], ...]:
+        """Each stored file of the case (its proof log at ``head``) with its size and
+        modification time on disk (no file is read): a changed file changes the signature."""
+        names = self.memo.setdefault("files", {})
+        stamp = head
+        cached = names.get(case_id)
+        if cached is None or cached[0] != stamp:
+            found = []
+            for entry in self.store.events(case_id):
+                payload = json.loads(entry.payload)
+                if payload.get("file"):
+                    found.append(payload["file"]["sha256"])
+                if payload.get("letter_file"):
+                    found.append(payload["letter_file"]["mac"])
+            cached = (stamp, tuple(found))
+            names[case_id] = cached
+        out = []
+        for name in cached[1]:
+            try:
+                info = self.vault.path(name).stat()
+            except OSError:
+                out.append((name, -1, -1))
+            else:
+                out.append((name, info.st_size, info.st_mtime_ns))
+        return tuple(out)
 
     def entries(self, case_id: str) -> list[ChainEntry]:
         return self.store.events(case_id)

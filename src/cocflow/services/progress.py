@@ -64,8 +64,31 @@ def _facts(case: Case, gaps: set[str]) -> tuple[Section, ...]:
     )
 
 
+_MEMO_SIZE = 512
+
+
 def case_progress(work: Casework, case_id: str, today: date) -> CaseProgress:
-    """The task list of ``case_id`` as of ``today``."""
+    """The task list of ``case_id`` as of ``today``.
+
+    Worked out again only when something stored about the case changed (its facts, its proof
+    log, its working copy: one query tells), the day changed, or one of its stored files changed
+    on disk (its size or modification time): a task list is read far more often than written."""
+    memo: dict[str, tuple[tuple[object, ...], CaseProgress]] = work.memo.setdefault(
+        "progress", {}
+    )
+    stamp = work.store.stamp(case_id)
+    key = (stamp, today, work.files_signature(case_id, stamp[1:3]))
+    found = memo.get(case_id)
+    if found is not None and found[0] == key:
+        return found[1]
+    progress = _progress(work, case_id, today)
+    if len(memo) >= _MEMO_SIZE:
+        memo.pop(next(iter(memo)))
+    memo[case_id] = (key, progress)
+    return progress
+
+
+def _progress(work: Casework, case_id: str, today: date) -> CaseProgress:
     summary = work.store.get_case(case_id)
     case = work.working_copy(case_id)
     confirmed = summary.outcome != INCOMPLETE

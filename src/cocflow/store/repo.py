@@ -345,6 +345,20 @@ class Store:
         """The head's signature: only the holder of the key can make it."""
         return keyed_digest(self.keys, "proof-log-head", canonical([case_id, seq, digest]).encode())
 
+    def stamp(self, case_id: str) -> tuple[object, ...]:
+        """What changes whenever anything stored about the case changes (its facts, its proof
+        log, its working copy): one query, for caching what is derived from them."""
+        query = (
+            select(CaseRow.updated_at, CaseRow.head_seq, CaseRow.head_hash, DraftRow.updated_at)
+            .outerjoin(DraftRow, DraftRow.case_id == CaseRow.id)
+            .where(CaseRow.id == case_id)
+        )
+        with self.reader.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            raise unknown_case(case_id)
+        return tuple(row)
+
     def head(self, case_id: str) -> tuple[int | None, str | None, str | None]:
         """The last entry number, hash and signature recorded on the case."""
         with Session(self.reader) as session:

@@ -87,8 +87,11 @@ _LINKS = {
 
 def hub(request: Request) -> Response:
     work = casework(request)
-    case_id = _case_id(request, work)
-    progress = case_progress(work, case_id, today(request))
+    case_id = str(request.path_params["case_id"])
+    try:
+        progress = case_progress(work, case_id, today(request))
+    except InputError:  # no such case
+        raise HTTPException(404) from None
     sections = (
         ui.TaskSection(
             "Tell us about the work",
