@@ -241,6 +241,7 @@ def test_a_case_not_confirmed_has_nothing_to_file(work: Casework) -> None:
         lambda: service.prepare_and_record(work, case_id, DAY),
         lambda: service.proof_overview(work, case_id, DAY),
         lambda: service.export_bundle(work, case_id),
+        lambda: service.record_proof(work, case_id, "other", None, {"note": "early"}),
     ):
         with pytest.raises(service.CaseNotConfirmed):
             call()

@@ -351,6 +351,22 @@ def test_uploads_leave_no_temporary_file(web: TestClient, case_id: str) -> None:
     assert set(folder.glob("cocflow-upload-*")) == before
 
 
+def test_an_upload_is_kept_private_under_its_suffix_only(
+    web: TestClient, case_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, int, int, bytes]] = []
+
+    def record_proof(work: Any, case: str, kind: str, file: Path, details: Any) -> None:
+        mode, folder = file.stat().st_mode & 0o777, file.parent.stat().st_mode & 0o777
+        seen.append((file.name, mode, folder, file.read_bytes()))
+
+    monkeypatch.setattr("cocflow.services.documents.record_proof", record_proof)
+    response = _record(web, case_id, "approval", {}, file=("Jane Doe SSN 123-45-6789.PDF", PDF))
+    assert response.status_code == 303
+    assert seen == [("upload.pdf", 0o600, 0o700, PDF)]
+    assert not Path(tempfile.gettempdir(), seen[0][0]).exists()
+
+
 def test_a_form_without_its_token_is_refused(web: TestClient, work: Casework, case_id: str) -> None:
     response = web.post(f"/cases/{case_id}/documents", data={"channel": "online"})
     assert response.status_code == 403
@@ -388,6 +404,13 @@ def test_a_case_not_confirmed_yet_says_to_answer_its_questions(
         assert response.status_code == 200
         assert "Answer the case&#39;s questions first" in response.text
         assert f'href="/cases/{case_id}"' in response.text
+    refused = web.post(
+        f"/cases/{case_id}/proof",
+        data={"csrf_token": _csrf(web, "/_preview/form"), "record": "approval"},
+        files={"file": ("approval.pdf", PDF, "application/pdf")},
+    )
+    assert refused.status_code == 409
+    assert work.entries(case_id) == []
 
 
 # --- the timeline and the proof bundle ------------------------------------------------------

@@ -9,7 +9,8 @@
   the ones recorded (the letter, and ``request.json`` under its keyed digest). When the case or
   the rules changed since, only the kept letter is given back, and the request must be prepared
   again.
-- :func:`proof_overview`, :func:`timeline_file` and :func:`export_bundle` show the proof file.
+- :func:`record_proof` adds a record and its file to the proof file of a confirmed case;
+  :func:`proof_overview`, :func:`timeline_file` and :func:`export_bundle` show the proof file.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ __all__ = [
     "export_bundle",
     "prepare_and_record",
     "proof_overview",
+    "record_proof",
     "recorded_request",
     "timeline_file",
 ]
@@ -276,6 +278,15 @@ def proof_overview(work: Casework, case_id: str, today: date) -> ProofOverview:
         for e in work.entries(case_id)
     )
     return ProofOverview(case_id, title, summary.outcome, work.status(case_id, today), records)
+
+
+def record_proof(
+    work: Casework, case_id: str, kind: str, file: Path | None, details: dict[str, Any]
+) -> ChainEntry:
+    """Add a record (submission, approval, certificate, delivery...) and its file to the proof
+    file of a confirmed case; the problems of the details or the file raise InputError."""
+    _confirmed(work, case_id)
+    return work.add(case_id, kind, file, details)
 
 
 def timeline_file(work: Casework, case_id: str, today: date) -> bytes:

@@ -479,11 +479,11 @@ async def proof_page(request: Request) -> Response:
     def overview() -> service.ProofOverview:
         return service.proof_overview(work, case_id, day)
 
-    try:
-        current = await _call(request, case_id, overview)
-    except service.CaseNotConfirmed:
-        return _not_confirmed(request, case_id, 200 if request.method == "GET" else 409)
     if request.method == "GET":
+        try:
+            current = await _call(request, case_id, overview)
+        except service.CaseNotConfirmed:
+            return _not_confirmed(request, case_id)
         return page(request, "proof/proof.html", _proof_context(request, case_id, current))
     async with request.form(max_files=1, max_fields=20) as form:
         record = _text(form, "record")
@@ -494,21 +494,30 @@ async def proof_page(request: Request) -> Response:
         sent = form.get("file")
         upload = sent if isinstance(sent, UploadFile) else None
         async with _saved(upload) as path:
+            file_sent = path is not None
             try:
-                await _call(request, case_id, lambda: work.add(case_id, record, path, details))
-            except InputError as err:
-                errors = field_errors(err, RECORDS[record][0])
-                context = _proof_context(
+                await _call(
                     request,
                     case_id,
-                    current,
-                    record=record,
-                    values=values,
-                    errors=errors,
-                    file_sent=path is not None,
+                    lambda: service.record_proof(work, case_id, record, path, details),
                 )
-                return page(request, "proof/proof.html", context, status=400)
-    return RedirectResponse(f"/cases/{case_id}/proof?added={record}", status_code=303)
+            except service.CaseNotConfirmed:
+                return _not_confirmed(request, case_id, 409)
+            except InputError as err:
+                errors = field_errors(err, RECORDS[record][0])
+            else:
+                return RedirectResponse(f"/cases/{case_id}/proof?added={record}", status_code=303)
+    current = await _call(request, case_id, overview)
+    context = _proof_context(
+        request,
+        case_id,
+        current,
+        record=record,
+        values=values,
+        errors=errors,
+        file_sent=file_sent,
+    )
+    return page(request, "proof/proof.html", context, status=400)
 
 
 # --- the timeline and the proof bundle ------------------------------------------------------
