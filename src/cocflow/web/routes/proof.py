@@ -51,7 +51,10 @@ NAMES = {
         "Online form worksheet",
         "Each field of SSA's online form with the value to type.",
     ),
-    "request.json": ("Data filed", "Exactly what the request says, kept with the proof file."),
+    "request.json": (
+        "Data filed",
+        "Exactly the data filed, for a program to read; the proof file keeps its fingerprint.",
+    ),
 }
 
 CHANNEL_CHOICES = (
