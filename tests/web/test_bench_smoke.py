@@ -19,5 +19,8 @@ def test_the_web_benchmark_runs() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
-    assert [line.split()[0] for line in lines[2:]] == ["bare", "cocflow", "cocflow"]
-    assert lines[2].endswith("100%")
+    assert [line.split()[0] for line in lines[2:6]] == ["bare", "cocflow", "cocflow", "cocflow"]
+    assert lines[2].endswith("100%") and lines[5].startswith("cocflow case page")
+    assert lines[6].startswith("Case page: ") and "goal 40% or more" in lines[6]
+    pages = int(lines[7].split(": ")[1].split()[0])
+    assert 1 <= pages <= 8  # the pages a person answers before the first answer

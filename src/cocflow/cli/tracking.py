@@ -224,6 +224,8 @@ def watch(
             )
             for f in r.findings:
                 typer.echo(f"  {f.code}: {f.changed}\n    rule: {f.rule}\n    do: {f.action}")
+                if f.letter and letters is None:
+                    typer.echo(f"    (add --letters DIR to draft the {f.letter} letter)")
             for p in r.letters:
                 typer.echo(f"  draft letter: {p}")
                 if p in r.not_ready:

@@ -19,7 +19,7 @@ from cocflow.io.atomic import atomic_write
 from cocflow.io.inputs import MAX_TRIPS_BYTES, read_input_bytes
 from cocflow.io.tripfiles import parse_trips_csv, parse_trips_ics
 from cocflow.screening.screen import screen
-from cocflow.services.cases import Casework
+from cocflow.services.cases import INCOMPLETE, Casework
 from cocflow.text import control_character
 from cocflow.tracking.certificates import certificates_on_file
 from cocflow.tracking.letters import FollowUp, LetterKind, follow_up_letter
@@ -244,15 +244,26 @@ class Logbook:
                 results.append((case_id, str(err)))
         return results
 
-    def watch(self, case_id: str, today: date, letters_dir: Path | None) -> WatchResult:
+    def findings(self, case_id: str, today: date) -> list[WatchFinding]:
+        """What no longer matches the certificates on file, without recording anything."""
         work = self.work
         case = work.case(case_id)
         decision = screen(case, work.rules, today)
-        entries = work.entries(case_id)
         trips = [(t.country, t.start, t.end, t.purpose) for _, t in self.trips(case_id)]
-        findings = watch(
-            case, decision, trips, entries, today=today, us_codes=work.rules.network.us_codes
+        return watch(
+            case,
+            decision,
+            trips,
+            work.entries(case_id),
+            today=today,
+            us_codes=work.rules.network.us_codes,
         )
+
+    def watch(self, case_id: str, today: date, letters_dir: Path | None) -> WatchResult:
+        """The findings, recorded in the proof file, and the letters drafted into
+        ``letters_dir`` (each recorded as a request)."""
+        work = self.work
+        findings = self.findings(case_id, today)
         letters: list[Path] = []
         not_ready: list[Path] = []
         if letters_dir is not None:
@@ -471,6 +482,8 @@ class Logbook:
         processing_days = processing_days or self.work.rules.process.processing_days.value
         obligations: list[Obligation] = []
         for case in self.work.cases():
+            if case.outcome == INCOMPLETE:  # answers never confirmed: nothing is due yet
+                continue
             try:
                 obligations += self.obligations(case.id, processing_days, today)
             except Exception as exc:  # one damaged case must not silence every other one

@@ -180,7 +180,7 @@ def _outside(
                 f"The log or the case shows work in {country_name(country)} from {first} to "
                 f"{last or 'no end date'} that no certificate on file covers.",
                 "Pause for those days: no certificate covers them.",
-                "Ask SSA to extend or correct the certificate ('--letters DIR' drafts the letter).",
+                "Ask SSA to extend or correct the certificate (cocflow drafts the letter).",
                 "extension" if after else "correction",
             )
         ]
@@ -214,8 +214,8 @@ def _end_moved(certs: Sequence[Certificate], foreign: Sequence[Engagement]) -> l
                     f"The stay in {where} now ends on {e.end}, before the "
                     f"certificates' end ({last_end}).",
                     "The certificate overstates the period.",
-                    f"Tell SSA the work ended early ({_ref(latest)}); '--letters DIR' drafts "
-                    "the correction letter.",
+                    f"Tell SSA the work ended early ({_ref(latest)}); cocflow drafts the "
+                    "correction letter.",
                     "correction",
                 )
             )

@@ -25,6 +25,6 @@ register_url_convertor("case", CaseId())
 
 
 def all_routes() -> list[BaseRoute]:
-    from cocflow.web.routes import interview
+    from cocflow.web.routes import interview, proof, tracking
 
-    return [*interview.routes()]
+    return [*tracking.routes(), *interview.routes(), *proof.routes()]

@@ -105,8 +105,18 @@ def hub(request: Request) -> Response:
     return page(
         request,
         "interview/hub.html",
-        {"title": progress.title, "progress": progress, "sections": sections, "case_id": case_id},
+        {
+            "title": _public_title(progress.case),
+            "progress": progress,
+            "sections": sections,
+            "case_id": case_id,
+        },
     )
+
+
+def _public_title(case: Case) -> str:
+    """How a page names the case: its label, else its places (never the person's name)."""
+    return case.title if case.label else replace(case, person=None, client_ref=None).title
 
 
 def _task(case_id: str, section: Any) -> ui.Task:
@@ -383,7 +393,8 @@ async def remove_row(request: Request) -> Response:
     work = casework(request)
     case_id = _case_id(request, work)
     case = work.working_copy(case_id)
-    kind, index = str(request.path_params["kind"]), int(request.path_params["index"])
+    kind = request.url.path.rsplit("/", 3)[-3]  # home or stays
+    index = int(request.path_params["index"])
     if kind == "home" and index < len(case.worker.residence):
         rows = tuple(r for i, r in enumerate(case.worker.residence) if i != index)
         case = replace(case, worker=replace(case.worker, residence=rows))

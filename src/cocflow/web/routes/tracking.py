@@ -40,13 +40,12 @@ from cocflow.countries import country_name
 from cocflow.errors import InputError, Problem
 from cocflow.io.casefile import load_case, write_case
 from cocflow.io.inputs import MAX_TRIPS_BYTES
-from cocflow.screening.screen import screen
 from cocflow.services.cases import INCOMPLETE, Casework
 from cocflow.services.tracking import Logbook
 from cocflow.store.repo import CaseSummary
 from cocflow.tracking.reminders import Reminder
 from cocflow.tracking.trips import Counting, Purpose, Trip, gaps, overlaps
-from cocflow.tracking.watch import WatchFinding, watch
+from cocflow.tracking.watch import WatchFinding
 from cocflow.web.components import Choice, FieldError, Question
 from cocflow.web.deps import casework, form_fields, today
 from cocflow.web.render import page
@@ -521,17 +520,7 @@ class FindingView:
 def _findings(work: Casework, case_id: str, on: date) -> list[WatchFinding]:
     """What the watcher finds on ``on``, without recording it: a page that is only looked at
     changes nothing (drafting the letter records the findings)."""
-    case = work.case(case_id)
-    decision = screen(case, work.rules, on)
-    logged = [(t.country, t.start, t.end, t.purpose) for _, t in Logbook(work).trips(case_id)]
-    return watch(
-        case,
-        decision,
-        logged,
-        work.entries(case_id),
-        today=on,
-        us_codes=work.rules.network.us_codes,
-    )
+    return Logbook(work).findings(case_id, on)
 
 
 async def _watch_page(
