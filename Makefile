@@ -1,18 +1,22 @@
 # Two entry points for a fresh machine (Python 3.11+):
-#   make demo   set up .venv and screen a shipped example case
+#   make serve  set up .venv and start cocflow's pages in the browser (Ctrl+C stops them)
 #   make test   set up .venv with the development tools and run ruff, mypy and the tests
+# and one more: make demo screens a shipped example case in the terminal.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck browser bench fuzz clean
+.PHONY: serve demo test lint typecheck browser bench fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $@
+
+serve: $(STAMP)
+	$(BIN)/cocflow serve
 
 demo: $(STAMP)
 	$(BIN)/cocflow screen examples/uk-consultant-mexican-client.yaml
