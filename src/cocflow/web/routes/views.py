@@ -32,6 +32,12 @@ _OUTCOMES = {
     "pause": "Pause",
     "not_needed": "Not needed",
 }
+_COVERAGE = {
+    "us": "U.S. coverage",
+    "foreign": "the other country's coverage",
+    "dual_risk": "no agreement: both countries may charge contributions",
+    "undetermined": "coverage not determined yet",
+}
 _KINDS = {"self_employed": "I work for myself", "employee": "An employer pays my wages"}
 
 
@@ -198,9 +204,7 @@ def answer_view(
         reasons += [(r.text, r.sources) for r in s.reasons]
     segments = [
         f"{_name(s.country)}, {_dates(s.start, s.end)}: "
-        + {"us": "U.S. coverage", "foreign": "the other country's coverage",
-           "undetermined": "coverage not determined yet", "none": "no agreement applies"}.get(
-            s.coverage, s.coverage)
+        + _COVERAGE[s.coverage]
         for s in d.segments
     ]  # fmt: skip
     asked = {q.path for q in follow}
