@@ -252,11 +252,11 @@ def test_the_proof_file_in_words_as_a_page_and_as_a_bundle(work: Casework) -> No
     service.prepare_and_record(work, case_id, DAY)
     overview = service.proof_overview(work, case_id, DAY)
     assert [r.seq for r in overview.records] == [1, 2]
-    assert overview.records[1].sentence.startswith("Request prepared for online")
+    assert overview.records[1].sentence.startswith("Request prepared, to send online")
     assert overview.head == work.entries(case_id)[-1].hash
     assert not overview.status.rely
     page = service.timeline_file(work, case_id, DAY)
-    assert b"Request prepared for online" in page
+    assert b"Request prepared, to send online" in page
     with zipfile.ZipFile(io.BytesIO(service.export_bundle(work, case_id))) as bundle:
         assert json.loads(bundle.read("manifest.json"))["case"] == case_id
         assert any(n.endswith("-request-letter.pdf") for n in bundle.namelist())

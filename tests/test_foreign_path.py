@@ -193,7 +193,7 @@ def test_proof_records_are_strict_and_read_as_sentences(home: Path, tmp_path: Pa
     )
     listing = cli("proof", "list", case_id)
     assert "Screened: no_go as of 2026-12-02" in listing
-    assert "Request submitted by online on 2026-12-02, control number A1B2C3." in listing
+    assert "Request submitted online on 2026-12-02, control number A1B2C3." in listing
     assert "Certificate delivered to payroll by email" in listing
 
 

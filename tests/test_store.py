@@ -570,3 +570,18 @@ def test_the_kept_letter_is_verified_like_any_file(work: Casework, tmp_path: Pat
     name = json.loads(filed.entry.payload)["letter_file"]["mac"]
     work.vault.path(name).write_bytes(b"not the letter")
     assert work.verify(case_id) == (filed.entry.seq, "its letter is missing or changed")
+
+
+def test_a_number_like_an_ssn_in_a_file_name_is_masked_in_the_export(
+    work: Casework, tmp_path: Path
+) -> None:
+    import zipfile
+
+    case_id, _ = work.new_case(read_case(COMPLETE), TODAY)
+    named = _file(tmp_path, "Jane SSN 123-45-6789 approval.pdf", b"%PDF-1.4 approval")
+    work.add(case_id, "approval", named, {})
+    out = tmp_path / "proof.zip"
+    work.export(case_id, out)
+    with zipfile.ZipFile(out) as archive:
+        names = " ".join(archive.namelist()) + archive.read("manifest.json").decode()
+    assert "123-45-6789" not in names and "XXX-XX-6789 approval.pdf" in names

@@ -359,14 +359,20 @@ def test_an_upload_is_kept_private_under_its_suffix_only(
 ) -> None:
     seen: list[tuple[str, int, int, bytes]] = []
 
-    def record_proof(work: Any, case: str, kind: str, file: Path, details: Any) -> None:
+    def record_proof(
+        work: Any, case: str, kind: str, file: Path, details: Any, *, original_name: str
+    ) -> None:
         mode, folder = file.stat().st_mode & 0o777, file.parent.stat().st_mode & 0o777
         seen.append((file.name, mode, folder, file.read_bytes()))
+        names.append(original_name)
+
+    names: list[str] = []
 
     monkeypatch.setattr("cocflow.services.documents.record_proof", record_proof)
     response = _record(web, case_id, "approval", {}, file=("Jane Doe SSN 123-45-6789.PDF", PDF))
     assert response.status_code == 303
     assert seen == [("upload.pdf", 0o600, 0o700, PDF)]
+    assert names == ["Jane Doe SSN 123-45-6789.PDF"]  # kept encrypted; masked wherever shown
 
 
 def test_a_form_without_its_token_is_refused(web: TestClient, work: Casework, case_id: str) -> None:
@@ -426,13 +432,13 @@ def test_the_timeline_page_and_its_file(web: TestClient, case_id: str) -> None:
     assert f"<title>Proof file timeline{DASH}cocflow</title>" in text
     assert f'href="/cases/{case_id}" class="back-link"' in text
     assert "Screened: go as of 2026-12-02" in text
-    assert "Request prepared for online" in text
+    assert "Request prepared, to send online" in text
     assert "Rely on the exemption: not yet" in text
     download = web.get(f"/cases/{case_id}/timeline/download")
     assert download.status_code == 200
     expected = f'attachment; filename="cocflow-timeline-{case_id[:8]}.html"'
     assert download.headers["content-disposition"] == expected
-    assert b"Request prepared for online" in download.content
+    assert b"Request prepared, to send online" in download.content
 
 
 def test_the_proof_bundle_downloads_as_a_zip(web: TestClient, case_id: str) -> None:
@@ -450,7 +456,7 @@ def test_the_proof_bundle_downloads_as_a_zip(web: TestClient, case_id: str) -> N
     assert {"SHA256SUMS", "manifest.json", "chain.json", "timeline.html"} <= set(names)
     assert manifest["case"] == case_id
     originals = [f["original_name"] for f in manifest["files"] if f["original_name"]]
-    assert originals == ["upload.pdf"]  # the uploaded file's name is never kept
+    assert originals == ["document.pdf"]  # as the person named it (SSN-like numbers masked)
 
 
 # --- in a real browser ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from cocflow.documents.pdf import _paragraph as letter_opening
+from cocflow.documents.pdf import letter_paragraph as letter_opening
 from cocflow.documents.pdf import long_date
 from cocflow.filing.packet import FilingPacket, Item, OnlineField
 from cocflow.filing.ssn import mask

@@ -27,6 +27,7 @@ from cocflow.filing.packet import FilingPacket, Item, OnlineField
 __all__ = [
     "ChangeLetter",
     "extract_text",
+    "letter_paragraph",
     "long_date",
     "page_count",
     "render_change_letter",
@@ -152,7 +153,7 @@ class _Doc(FPDF):
         self.set_y(self.get_y() + height)
 
 
-def _paragraph(packet: FilingPacket) -> str:
+def letter_paragraph(packet: FilingPacket) -> str:
     kind = "self-employment" if packet.worker_kind == "self_employed" else "employment"
     until = (
         f"to {long_date(packet.period_end)}"
@@ -189,7 +190,7 @@ def _letter_body(pdf: _Doc, packet: FilingPacket) -> None:
     pdf.gap(5)
     pdf.text_line("Dear Sir or Madam,")
     pdf.gap(3)
-    pdf.text_line(_paragraph(packet))
+    pdf.text_line(letter_paragraph(packet))
     pdf.gap(4)
     pdf.rows(packet.items)
     if packet.extras:

@@ -10,7 +10,8 @@ __all__ = ["entry_sentence"]
 def entry_sentence(kind: str, p: dict[str, Any]) -> str:
     """A proof-file entry as a sentence a person reads (the dates are the ones recorded)."""
     on = f" on {p['date']}" if p.get("date") else ""
-    by = f" by {p['channel']}" if p.get("channel") else ""
+    channel = p.get("channel")
+    by = {"online": " online", "hand": " by hand", None: ""}.get(channel, f" by {channel}")
     file = p.get("file")
     kept = f" [file {file['sha256'][:12]}, {file['media_type']}]" if file else ""
     if kind == "screened":
@@ -20,10 +21,12 @@ def entry_sentence(kind: str, p: dict[str, Any]) -> str:
         return f"The case facts changed: {', '.join(p.get('paths', []))}."
     if kind == "request_prepared":
         end = p.get("period_end") or "open-ended"
-        return (
-            f"Request prepared for {p.get('channel')} ({p.get('period_start')} to {end}); "
-            f"file by {p.get('file_by')}."
+        what = {"extension": "Extension request", "correction": "Correction request"}.get(
+            p.get("purpose", ""), "Request"
         )
+        due = f"; file by {p['file_by']}" if p.get("file_by") else ""
+        ready = "" if p.get("ready", True) else " (the check found errors: not counted)"
+        return f"{what} prepared, to send{by} ({p.get('period_start')} to {end}){due}{ready}."
     if kind == "submitted":
         ref = f", control number {p['control_number']}" if p.get("control_number") else ""
         track = f", tracking {p['tracking']}" if p.get("tracking") else ""

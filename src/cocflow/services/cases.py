@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -46,7 +47,10 @@ __all__ = [
 ]
 
 SECRET_PATHS = ("ssn", "date_of_birth")
-INCOMPLETE = "incomplete"  # the outcome of a case whose answers were never confirmed
+INCOMPLETE = "incomplete"
+_SSN_LIKE = re.compile(
+    r"(?<!\d)\d{3}[- ]?\d{2}[- ]?\d{4}(?!\d)"
+)  # the outcome of a case whose answers were never confirmed
 
 
 def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -324,8 +328,15 @@ class Casework:
     # --- the proof file ------------------------------------------------------------------
 
     def add(
-        self, case_id: str, kind: str, file: Path | None, details: dict[str, Any]
+        self,
+        case_id: str,
+        kind: str,
+        file: Path | None,
+        details: dict[str, Any],
+        original_name: str | None = None,
     ) -> ChainEntry:
+        """Record ``kind`` with ``details`` and its ``file`` (kept under ``original_name`` when
+        the file had another name before it reached this computer, as an upload does)."""
         self.store.get_case(case_id)  # unknown case: fail before touching the vault
         if kind not in KINDS:
             raise InputError(
@@ -361,7 +372,7 @@ class Casework:
                         "--control-number",
                         "CONTROL_NUMBER_REQUIRED",
                         "an online request has a control number, and SSA asks for it.",
-                        "copy it from the confirmation page or e-mail (--control-number).",
+                        "copy it from the confirmation page or e-mail.",
                     )
                 ]
             )
@@ -370,7 +381,8 @@ class Casework:
         stored: StoredFile | None = None
         if file is not None:
             stored = self.vault.ingest(file)
-            payload["file"] = self._file_entry(case_id, stored, Path(file).name)
+            name = original_name or Path(file).name
+            payload["file"] = self._file_entry(case_id, stored, name)
         info = (stored.sha256, stored.size, stored.media_type) if stored else None
         return self.store.append(case_id, KINDS[kind], payload, info)
 
@@ -396,7 +408,10 @@ class Casework:
             column="file_name",
             row_id=case_id,
         )
-        return "".join(c if c.isalnum() or c in "._- " else "_" for c in Path(name).name)[:120]
+        # A name can carry personal data ("Jane Doe SSN 123-45-6789.pdf"): an SSN-like number
+        # is masked before the name is shown or written anywhere.
+        name = _SSN_LIKE.sub(lambda m: "XXX-XX-" + m[0][-4:], Path(name).name)
+        return "".join(c if c.isalnum() or c in "._- " else "_" for c in name)[:120]
 
     def record(self, case_id: str, kind: str, payload: dict[str, Any]) -> ChainEntry:
         return self.store.append(case_id, kind, payload)
@@ -439,6 +454,7 @@ class Casework:
             "file_by": packet.file_by.isoformat() if packet.file_by else None,
             "period_start": packet.period_start.isoformat(),
             "period_end": packet.period_end.isoformat() if packet.period_end else None,
+            "prepared_on": packet.prepared_on.isoformat(),
             "letter_file": self._keep_letter(result.data["request-letter.pdf"]),
         }
         return self.record(case_id, "request_prepared", payload)
@@ -572,10 +588,7 @@ class Casework:
             lines = [f"Get {plan.document} from {plan.from_whom.rstrip('.')}."]
             if plan.yearly_step:
                 lines.append(plan.yearly_step)
-            lines.append(
-                "Keep it with the case ('cocflow proof add ID FILE --kind certificate') and keep "
-                "written proof of where you showed it ('--kind delivery')."
-            )
+            lines.append("Keep it with the case, and keep written proof of where you showed it.")
             return lines
         facts = summary.facts
         us = self.rules.network.us_codes

@@ -281,12 +281,18 @@ def proof_overview(work: Casework, case_id: str, today: date) -> ProofOverview:
 
 
 def record_proof(
-    work: Casework, case_id: str, kind: str, file: Path | None, details: dict[str, Any]
+    work: Casework,
+    case_id: str,
+    kind: str,
+    file: Path | None,
+    details: dict[str, Any],
+    *,
+    original_name: str | None = None,
 ) -> ChainEntry:
     """Add a record (submission, approval, certificate, delivery...) and its file to the proof
     file of a confirmed case; the problems of the details or the file raise InputError."""
     _confirmed(work, case_id)
-    return work.add(case_id, kind, file, details)
+    return work.add(case_id, kind, file, details, original_name)
 
 
 def timeline_file(work: Casework, case_id: str, today: date) -> bytes:

@@ -73,9 +73,7 @@ def case_progress(work: Casework, case_id: str, today: date) -> CaseProgress:
     Worked out again only when something stored about the case changed (its facts, its proof
     log, its working copy: one query tells), the day changed, or one of its stored files changed
     on disk (its size or modification time): a task list is read far more often than written."""
-    memo: dict[str, tuple[tuple[object, ...], CaseProgress]] = work.memo.setdefault(
-        "progress", {}
-    )
+    memo: dict[str, tuple[tuple[object, ...], CaseProgress]] = work.memo.setdefault("progress", {})
     stamp = work.store.stamp(case_id)
     key = (stamp, today, work.files_signature(case_id, stamp[1:3]))
     found = memo.get(case_id)

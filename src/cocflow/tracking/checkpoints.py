@@ -94,13 +94,12 @@ def _requested(
         first, to = gaps[0]
         why = (
             f"the requests filed do not cover {first} to {to or 'the end of the work'}: "
-            "ask SSA for an extension ('cocflow watch --letters DIR' drafts it), then "
-            "record its submission"
+            "ask SSA for an extension (cocflow drafts the letter), then record its submission"
         )
     else:
         why = (
-            "no clean check of the case as it stands, submitted after it ('cocflow request "
-            "CASE --out DIR --case ID', after the last change of facts)"
+            "no clean check of the case as it stands, submitted after it (prepare the request "
+            "again after the last change of facts)"
         )
     return Checkpoint(CHECKPOINT_NAMES[1], one.done and bool(requests) and not gaps, why)
 
@@ -137,9 +136,8 @@ def _stored(
         )
     else:
         why = (
-            "needs, after the submission, the certificate (with --country, "
-            "--period-start and --period-end), and the approval or submission "
-            "confirmation as a file"
+            "needs, after the submission, the certificate (its country and the period it "
+            "covers), and the approval or submission confirmation as a file"
         )
     return Checkpoint(CHECKPOINT_NAMES[2], done, why)
 
@@ -166,8 +164,8 @@ def _delivered(payloads: Payloads, three: Checkpoint, used: list[Certificate]) -
             why += f" (each of the {len(used)} certificates delivered)"
     elif used and len(waiting) < len(used):
         why = (
-            f"no proof of receipt for the certificate of entry {waiting[0]}: deliver it too "
-            "('cocflow proof add ID RECEIPT --kind delivery --to WHO')"
+            f"no proof of receipt for the certificate of entry {waiting[0]}: deliver it too, "
+            "and keep the proof of receipt"
         )
     elif sent:
         why = (

@@ -81,7 +81,7 @@ _LINKS = {
     "details": "details",
     "documents": "documents",
     "proof": "proof",
-    "delivery": "proof",
+    "delivery": "proof#delivery",
 }
 
 

@@ -502,7 +502,14 @@ async def proof_page(request: Request) -> Response:
                 await _call(
                     request,
                     case_id,
-                    lambda: service.record_proof(work, case_id, record, path, details),
+                    lambda: service.record_proof(
+                        work,
+                        case_id,
+                        record,
+                        path,
+                        details,
+                        original_name=upload.filename if upload else None,
+                    ),
                 )
             except service.CaseNotConfirmed:
                 return _not_confirmed(request, case_id, 409)
