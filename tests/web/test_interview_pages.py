@@ -228,7 +228,9 @@ def test_the_filing_details_are_asked_and_checked(site: tuple[TestClient, Casewo
         url = client.get(url, follow_redirects=False).headers.get("location", url)
     summary = client.get(f"{base}/details").text
     bodies.append(summary)
-    assert "XXX-XX-6789" in summary and "Continue to the documents" in summary
+    assert "XXX-XX-6789" in summary and "Confirm the details" in summary
+    assert walk.answer(f"{base}/details").endswith("/documents")  # stored, then the documents
+    assert work.case(base.split("/")[2]).person is not None
     for body in bodies:  # the number never goes back to the browser
         assert "123-45-6789" not in body and "123456789" not in body
     ssn_page = client.get(f"{base}/q/ssn?back=details").text

@@ -111,3 +111,102 @@ def _upload(tmp_path: Path, name: str, text: str) -> str:
     path = tmp_path / name
     path.write_text(text)
     return str(path)
+
+
+DETAILS = {
+    "full_legal_name": "Dana Whitfield",
+    "ssn": "123-45-6789",
+    "date_of_birth": "1990-02-14",
+    "place_of_birth": "Denver, Colorado, United States",
+    "business_name": "Dana Whitfield",
+    "activity": "Brand identity and web design for small businesses",
+    "card_name": "Dana Whitfield",
+    "card_ssn": "123-45-6789",
+}
+ADDRESS = {
+    "Street and number": "410 Larimer Street",
+    "City or town": "Denver",
+    "State, province or region": "CO",
+    "ZIP or postal code": "80202",
+    "Country": "United States",
+}
+
+
+def _filing_details(person: Person) -> None:
+    page = person.page
+    page.get_by_role("link", name="Continue to the filing details").click()
+    page.wait_for_url("**/q/**")
+    while "/q/" in page.url:
+        qid = page.url.split("/q/")[1].split("?")[0]
+        person.look(f"details-{qid}")
+        if qid == "business_address":
+            for label, value in ADDRESS.items():
+                person.fill(label, value)
+        else:
+            page.locator("#answer").fill(DETAILS[qid])
+        person.save()
+        page.wait_for_load_state()
+    person.look("details-summary")
+    assert "XXX-XX-6789" in page.locator("main").inner_text()
+
+
+def _documents(person: Person) -> None:
+    page = person.page
+    page.get_by_role("button", name="Confirm the details").click()
+    page.wait_for_url("**/documents")
+    person.look("documents-ready")
+    page.get_by_role("button", name="Prepare the request").click()
+    page.wait_for_url("**/documents?prepared=1")
+    person.look("documents-prepared")
+    with page.expect_download() as letter:
+        page.locator("a[href$='/documents/request-letter.pdf']").first.click()
+    assert letter.value.suggested_filename == "request-letter.pdf"
+
+
+def _record(person: Person, kind: str, fields: dict[str, str], file: str, button: str) -> None:
+    page = person.page
+    for field, value in fields.items():
+        if value == "check":
+            page.locator(f"#{kind}-{field}").check()
+        else:
+            page.locator(f"#{kind}-{field}").fill(value)
+    page.locator(f"#{kind}-file").set_input_files(file)
+    page.get_by_role("button", name=button).click()
+    page.wait_for_url(f"**/proof?added={kind}")
+    person.look(f"proof-{kind}")
+
+
+def test_a_freelancer_in_portugal_for_a_german_client_relies_on_the_exemption(
+    page: Any, tmp_path: Path
+) -> None:
+    person = Person(page, "freelancer")
+    person.start()
+    person.answer_work()
+    person.home("United States", "2015-01-01")
+    person.stay("Portugal", "2027-03-01", "2027-07-31", "Müller Digital GmbH", "Germany")
+    assert person.confirm() == "Go"
+    assert "The client is in Germany" in page.locator("main").inner_text()
+    _filing_details(person)
+    _documents(person)
+    page.goto(page.url.split("/documents")[0] + "/proof")
+    person.look("proof-start")
+    upload = lambda name, text: _upload(tmp_path, name, text)  # noqa: E731
+    _record(person, "submission", {"channel": "check", "control-number": "A1B2C3"},
+            upload("confirmation.txt", "SSA online request received. A1B2C3"),
+            "Record the submission")  # fmt: skip
+    _record(person, "approval", {}, upload("approval.txt", "Your request is approved."),
+            "Upload the approval")  # fmt: skip
+    _record(person, "certificate", {"country": "Portugal", "period-start": "2027-03-01",
+                                    "period-end": "2027-07-31"},
+            upload("certificate.pdf", "%PDF-1.4 U.S. certificate of coverage, Portugal"),
+            "Upload the certificate")  # fmt: skip
+    _record(person, "delivery", {"to": "Müller Digital GmbH", "channel": "check"},
+            upload("receipt.txt", "Received your certificate of coverage, thank you."),
+            "Record the delivery")  # fmt: skip
+    assert "Rely on the exemption: yes" in page.locator("main").inner_text()
+    page.goto(page.url.split("/proof")[0] + "/timeline")
+    person.look("timeline")
+    page.goto(page.url.split("/timeline")[0])
+    person.look("task-list-done")
+    assert "Rely on the exemption: yes" in page.locator("main").inner_text()
+    assert "123-45-6789" not in page.content()

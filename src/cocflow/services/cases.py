@@ -607,8 +607,7 @@ class Casework:
                     lines.append(f"{agreement.name}: {fact.value}{verify} [source: {fact.urls[0]}]")
         lines.append(
             "Whoever receives it (foreign authority, payroll or client), keep written "
-            "proof of receipt and add it with 'cocflow proof add ID FILE --kind "
-            "delivery --to ...'."
+            "proof of receipt and record it in the case as the delivery."
         )
         return lines
 

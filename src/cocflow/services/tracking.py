@@ -389,8 +389,8 @@ class Logbook:
                     start,
                     f"Get {plan.document}",
                     f"The other country covers this work: ask {plan.from_whom.rstrip('.')} "
-                    f"before the work starts on {start}, and record it with 'cocflow proof add "
-                    f"{case_id[:8]} FILE --kind certificate'.",
+                    f"before the work starts on {start}, and record it in the case as the "
+                    "certificate.",
                     source,
                 )
             )

@@ -89,8 +89,7 @@ def foreign_steps(
         one.done and bool(asked),
         f"entry {asked[-1]}: request recorded"
         if asked
-        else f"ask {plan.from_whom.rstrip('.')}, then record it with 'cocflow proof add ID "
-        f"--kind submission'",
+        else f"ask {plan.from_whom.rstrip('.')}, then record the request in the case",
     )
     after = asked[-1] if asked else None
     received = [
@@ -104,8 +103,7 @@ def foreign_steps(
         two.done and bool(good),
         f"entry {good[-1]}: {plan.document} on file"
         if good
-        else "record the document with --country, --period-start and --period-end once it "
-        "arrives ('cocflow proof add ID FILE --kind certificate')",
+        else "record the document, with its country and the period it covers, once it arrives",
     )
     where = (
         "attached to Schedule SE (Form 1040) with the tax return, every year"
@@ -122,6 +120,6 @@ def foreign_steps(
         three.done and bool(shown),
         f"entry {shown[-1]}: {where}, with proof"
         if shown
-        else f"a copy {where}, recorded with 'cocflow proof add ID FILE --kind delivery --to ...'",
+        else f"a copy {where}, recorded in the case as the delivery",
     )
     return [one, two, three, four]

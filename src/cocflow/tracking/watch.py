@@ -103,8 +103,7 @@ def watch(
                     f"The work in {country_name(started[0].country)} began on "
                     f"{started[0].start} and no certificate is on file.",
                     "Until the certificate is issued and kept, the exemption is not proven.",
-                    "Record the certificate with 'cocflow proof add ID FILE --kind "
-                    "certificate', or follow up the request with SSA.",
+                    "Record the certificate in the case, or follow up the request with SSA.",
                 )
             )
         return found

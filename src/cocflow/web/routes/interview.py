@@ -488,10 +488,17 @@ def answer_page(request: Request) -> Response:
 
 
 def details_page(request: Request) -> Response:
-    """The filing details: the next question the request needs, else what is on file."""
+    """The filing details: the next question the request needs, else what is on file; its
+    button confirms them (screened again and stored in the proof file)."""
     work = casework(request)
     case_id = _case_id(request, work)
     day = today(request)
+    if request.method == "POST":
+        try:
+            work.confirm(case_id, day)
+        except InputError:
+            return _see_other(f"/cases/{case_id}/check")
+        return _see_other(f"/cases/{case_id}/documents")
     case = work.working_copy(case_id)
     try:
         needed = [q for q in filing_details_needed(case, day, work.rules) if not q.optional]
@@ -534,5 +541,5 @@ def routes() -> list[BaseRoute]:
         Route("/cases/{case_id:case}/{kind:str}/{index:int}/remove", remove_row, methods=["POST"]),
         Route("/cases/{case_id:case}/check", check_page, methods=["GET", "POST"]),
         Route("/cases/{case_id:case}/answer", answer_page, methods=["GET"]),
-        Route("/cases/{case_id:case}/details", details_page, methods=["GET"]),
+        Route("/cases/{case_id:case}/details", details_page, methods=["GET", "POST"]),
     ]
