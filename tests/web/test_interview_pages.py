@@ -248,3 +248,28 @@ def test_an_address_part_missing_is_linked(site: tuple[TestClient, Casework]) ->
                                  "address-city": "", "address-country": "US"})  # fmt: skip
     assert bad.status_code == 400 and "City or town: an answer is needed" in _text(bad.text)
     assert 'value="1 Main St"' in bad.text  # kept
+
+
+def test_a_finding_of_the_check_links_to_the_answer_it_is_about(
+    site: tuple[TestClient, Casework],
+) -> None:
+    client, work = site
+    base = _go_case(Walk(client), client)
+    case_id = base.split("/")[2]
+    from dataclasses import replace
+
+    from cocflow.io.casefile import read_case
+
+    example = read_case(Path(__file__).resolve().parents[2] / "examples" / "filing-complete.yaml")
+    case = work.working_copy(case_id)
+    mismatched = tuple(
+        replace(r, full_legal_name="Janet Quinn Doe") if r.kind == "ssn_card" else r
+        for r in example.records
+    )
+    work.save_draft(
+        case_id,
+        replace(case, person=example.person, business=example.business, records=mismatched),
+    )
+    page = client.get(f"{base}/details")
+    assert "Confirm the details" not in page.text
+    assert f'href="{base}/q/full_legal_name?back=details">Change this answer' in page.text

@@ -507,10 +507,11 @@ def details_page(request: Request) -> Response:
     if needed and request.query_params.get("review") is None:
         return _see_other(f"/cases/{case_id}/q/{needed[0].id}?back=details")
     from cocflow.services.filing import check_case
-    from cocflow.web.routes.views import details_rows
+    from cocflow.web.routes.views import details_rows, finding_links
 
     report = check_case(case, day, work.rules) if not needed else None
-    findings = list(report.findings) if report else []
+    found = list(report.findings) if report else []
+    findings = list(zip(found, finding_links(case_id, case, [f.path for f in found]), strict=True))
     unconfirmed = work.has_changes(case_id)
     return page(
         request,

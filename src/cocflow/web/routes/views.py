@@ -173,6 +173,25 @@ def details_rows(case_id: str, case: Case) -> list[ui.SummaryRow]:
     return rows
 
 
+def finding_links(case_id: str, case: Case, paths: Sequence[str]) -> list[str | None]:
+    """For each finding's path, the question that changes that fact (``None``: none does)."""
+    import re
+
+    from cocflow.interview.filing import FILING_QUESTIONS, RECORD_QUESTIONS
+
+    by_path = {q.path: q.id for q in (*FILING_QUESTIONS, *RECORD_QUESTIONS)}
+    out: list[str | None] = []
+    for given in paths:
+        fact = given
+        record = re.match(r"^records\[(\d+)\]\.(\w+)", given)
+        if record and int(record[1]) < len(case.records):
+            fact = f"records[{case.records[int(record[1])].kind}].{record[2]}"
+        fact = re.sub(r"^(business|employer)\.(address|host_address)\..*$", r"\1.\2", fact)
+        qid = by_path.get(fact)
+        out.append(f"/cases/{case_id}/q/{qid}?back=details" if qid else None)
+    return out
+
+
 @dataclass(frozen=True)
 class AnswerView:
     outcome: str
