@@ -286,15 +286,56 @@ async def home_page(request: Request) -> Response:
         "interview/home.html",
         {
             "title": "Where do you live?",
-            "values": values,
+            "fields": _fields("home", _HOME_FIELDS, values, errors),
             "errors": errors,
-            "error_for": {e.field_id: e.message for e in errors},
             "case_id": case_id,
             "first": not rows,
             "why": _STATIC["home"].why,
         },
         status=400 if errors else 200,
     )
+
+
+_DATE = "Year, month and day, for example 2027-01-15."
+_COUNTRY = "A country's name or its two-letter code, for example Portugal or PT."
+_HOME_FIELDS = (
+    ("country", "Country", _COUNTRY),
+    ("start", "Living there since", _DATE),
+    ("end", "Until (only if you moved out, or will)", _DATE + " Leave empty if you live there."),
+)
+_STAY_FIELDS = (
+    ("country", "Country where you will physically do the work", _COUNTRY),
+    ("start", "First day of the work there", _DATE),
+    ("end", "Last day (if you know it)", _DATE + " Leave empty if the work has no end date."),
+    ("client_name", "Client or company you work for there (optional)",
+     "Shown for context: the client's country never decides coverage."),
+    ("client_country", "The client's country (optional)", "Only the place of work counts."),
+)  # fmt: skip
+
+
+def _fields(
+    prefix: str,
+    spec: tuple[tuple[str, str, str], ...],
+    values: dict[str, str],
+    errors: list[ui.FieldError],
+) -> list[ui.Question]:
+    """The labelled fields of a page that asks for one row (a home, a stay)."""
+    error_for = {e.field_id: e.message for e in errors}
+    out = []
+    for name, label, hint in spec:
+        field_id = f"{prefix}-{name.replace('_', '-')}"
+        out.append(
+            ui.Question(
+                id=field_id,
+                name=name,
+                label=label,
+                hint=hint,
+                value=values.get(name, ""),
+                error=error_for.get(field_id, ""),
+                width="medium" if name in ("start", "end") else "",
+            )
+        )
+    return out
 
 
 def _row(request: Request, count: int) -> int:
@@ -353,9 +394,8 @@ async def stay_page(request: Request) -> Response:
         "interview/stay.html",
         {
             "title": "Where will you do the work?",
-            "values": values,
+            "fields": _fields("stay", _STAY_FIELDS, values, errors),
             "errors": errors,
-            "error_for": {e.field_id: e.message for e in errors},
             "case_id": case_id,
             "why": _STATIC["work_country"].why,
         },
