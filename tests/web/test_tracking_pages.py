@@ -581,3 +581,27 @@ def test_the_log_works_without_javascript(
         assert "Portugal" not in page.locator("table").inner_text()
     finally:
         context.close()
+
+
+def test_a_calendar_app_subscribes_with_the_feed_key_only(
+    tmp_path: Path,
+) -> None:
+    settings = Settings.from_env({"COCFLOW_HOME": str(tmp_path / "home")})
+    token = new_token()
+    app = make_app(settings, token)
+    work = open_casework(settings, rules_for(settings))
+    app.state.work, app.state.today = work, date(2027, 5, 15)
+    work.new_case(read_case(ROOT / "examples" / "drift-case.yaml"), date(2027, 5, 15))
+    with TestClient(app, base_url="http://127.0.0.1:8000") as browser:
+        browser.get(f"/?token={token}")
+        page = browser.get("/reminders").text
+        found = re.search(r"http://127\.0\.0\.1:8000(/calendar\.ics\?feed=[0-9a-f]{32})", page)
+        assert found, "the reminders page gives the feed's address"
+    with TestClient(app, base_url="http://127.0.0.1:8000") as calendar_app:  # no session
+        feed = calendar_app.get(found[1])
+        assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+        assert len(list(Calendar.from_ical(feed.content).walk("VEVENT"))) >= 1
+        assert calendar_app.get("/calendar.ics?feed=" + "0" * 32).status_code == 403
+        assert calendar_app.get("/calendar.ics").status_code == 403
+        assert calendar_app.get("/reminders").status_code == 403  # nothing else opens
+    work.close()

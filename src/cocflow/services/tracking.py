@@ -6,6 +6,7 @@ findings go into the proof file, and reminders come from every case's facts and 
 
 from __future__ import annotations
 
+import hmac
 import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +21,7 @@ from cocflow.io.inputs import MAX_TRIPS_BYTES, read_input_bytes
 from cocflow.io.tripfiles import parse_trips_csv, parse_trips_ics
 from cocflow.screening.screen import screen
 from cocflow.services.cases import INCOMPLETE, Casework
+from cocflow.store.crypto import keyed_digest
 from cocflow.text import control_character
 from cocflow.tracking.certificates import certificates_on_file
 from cocflow.tracking.letters import FollowUp, LetterKind, follow_up_letter
@@ -499,6 +501,27 @@ class Logbook:
                     )
                 )
         return schedule(obligations)
+
+    def feed_key(self) -> str:
+        """The key in the calendar feed's address: derived from the store's key (the same at
+        every start, different for every store), so only whoever was given the address reads
+        the feed. It shows the reminders' titles and dates, never an SSN."""
+        return keyed_digest(self.work.store.keys, "calendar-feed", b"1")[:32]
+
+    def feed(self, given: str, processing_days: int | None, today: date) -> bytes:
+        """The calendar for a feed address holding ``given``; a wrong key is refused."""
+        if not hmac.compare_digest(given.encode(), self.feed_key().encode()):
+            raise InputError(
+                [
+                    Problem(
+                        "feed",
+                        "WRONG_FEED",
+                        "this calendar address is not this store's.",
+                        "copy the address again from the reminders page.",
+                    )
+                ]
+            )
+        return self.ics(processing_days, today)
 
     def ics(self, processing_days: int | None, today: date) -> bytes:
         return to_ics(

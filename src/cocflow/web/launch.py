@@ -24,10 +24,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from cocflow.web.render import Pages
 from cocflow.web.sessions import Session, Sessions
 
-__all__ = ["PUBLIC_PREFIX", "LaunchGate", "cookie_name"]
+__all__ = ["FEED_PATH", "PUBLIC_PREFIX", "LaunchGate", "cookie_name"]
 
 TOKEN_PARAMETER = "token"
 PUBLIC_PREFIX = "/static/"  # the shipped CSS, script and icon: the same for everyone
+# The calendar feed: a calendar app has no session; the route checks the feed's own key.
+FEED_PATH = "/calendar.ics"
 
 
 def cookie_name(scope: Scope) -> str:
@@ -62,7 +64,7 @@ class LaunchGate:
         offered = connection.query_params.get(TOKEN_PARAMETER)
         if offered is not None:
             response = self._exchange(scope, offered, connection.query_params)
-        elif scope["path"].startswith(PUBLIC_PREFIX):
+        elif scope["path"].startswith(PUBLIC_PREFIX) or scope["path"] == FEED_PATH:
             await self.app(scope, receive, send)
             return
         else:

@@ -615,7 +615,9 @@ def _reminder_rows(work: Casework, processing_days: int | None, on: date) -> lis
 async def reminders(request: Request) -> Response:
     settings = request.app.state.settings
     rows = await _call(_reminder_rows, casework(request), settings.processing_days, today(request))
-    context = {"rows": rows, "today": _day(today(request))}
+    key = Logbook(casework(request)).feed_key()
+    feed = f"{str(request.base_url).rstrip('/')}/calendar.ics?feed={key}"
+    context = {"rows": rows, "today": _day(today(request)), "feed": feed}
     return page(request, "tracking/reminders.html", context)
 
 
@@ -624,6 +626,19 @@ async def reminders_ics(request: Request) -> Response:
     book = Logbook(casework(request))
     data = await _call(book.ics, settings.processing_days, today(request))
     return _download(data, "text/calendar; charset=utf-8", "cocflow-reminders.ics")
+
+
+async def calendar_feed(request: Request) -> Response:
+    """The reminders for a calendar app subscribed to the feed's address (no session: the
+    address's own key is checked)."""
+    settings = request.app.state.settings
+    book = Logbook(casework(request))
+    given = request.query_params.get("feed", "")
+    try:
+        data = await _call(book.feed, given, settings.processing_days, today(request))
+    except InputError:
+        return Response("Not this calendar.\n", status_code=403, media_type="text/plain")
+    return Response(data, media_type="text/calendar; charset=utf-8")
 
 
 # --- the case file in and out ---------------------------------------------------------------
@@ -705,4 +720,5 @@ def routes() -> list[BaseRoute]:
         Route("/cases/{case_id:case}/case-file", case_file, methods=["GET"], name="case_file"),
         Route("/reminders", reminders, methods=["GET"], name="reminders"),
         Route("/reminders.ics", reminders_ics, methods=["GET"], name="reminders_ics"),
+        Route("/calendar.ics", calendar_feed, methods=["GET"], name="calendar_feed"),
     ]
