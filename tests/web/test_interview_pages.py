@@ -273,3 +273,17 @@ def test_a_finding_of_the_check_links_to_the_answer_it_is_about(
     page = client.get(f"{base}/details")
     assert "Confirm the details" not in page.text
     assert f'href="{base}/q/full_legal_name?back=details">Change this answer' in page.text
+
+
+def test_the_task_list_page_follows_a_change_made_elsewhere(
+    site: tuple[TestClient, Casework],
+) -> None:
+    client, work = site
+    base = _go_case(Walk(client), client)
+    case_id = base.split("/")[2]
+    first = client.get(base).text
+    assert first == client.get(base).text  # nothing changed: the same page
+    from dataclasses import replace
+
+    work.save_draft(case_id, replace(work.working_copy(case_id), label="Lisbon, spring"))
+    assert "Lisbon, spring" in _text(client.get(base).text)  # a change from another face

@@ -17,7 +17,7 @@ from cocflow.case import Case, missing
 from cocflow.services.cases import INCOMPLETE, Casework
 from cocflow.services.filing import FILLABLE, check_case
 
-__all__ = ["CaseProgress", "Section", "case_progress"]
+__all__ = ["CaseProgress", "Section", "case_progress", "known_progress"]
 
 Status = Literal["not_started", "in_progress", "needs_information", "done", "cannot_start_yet"]
 
@@ -67,6 +67,18 @@ def _facts(case: Case, gaps: set[str]) -> tuple[Section, ...]:
 _MEMO_SIZE = 512
 
 
+def _key(work: Casework, case_id: str, today: date) -> tuple[object, ...]:
+    stamp = work.store.stamp(case_id)
+    return (stamp, today, work.files_signature(case_id, stamp[1:3]))
+
+
+def known_progress(work: Casework, case_id: str, today: date) -> CaseProgress | None:
+    """The task list if nothing it rests on changed since it was last worked out (one query,
+    no computation), else ``None``."""
+    found = work.memo.get("progress", {}).get(case_id)
+    return found[1] if found is not None and found[0] == _key(work, case_id, today) else None
+
+
 def case_progress(work: Casework, case_id: str, today: date) -> CaseProgress:
     """The task list of ``case_id`` as of ``today``.
 
@@ -74,8 +86,7 @@ def case_progress(work: Casework, case_id: str, today: date) -> CaseProgress:
     log, its working copy: one query tells), the day changed, or one of its stored files changed
     on disk (its size or modification time): a task list is read far more often than written."""
     memo: dict[str, tuple[tuple[object, ...], CaseProgress]] = work.memo.setdefault("progress", {})
-    stamp = work.store.stamp(case_id)
-    key = (stamp, today, work.files_signature(case_id, stamp[1:3]))
+    key = _key(work, case_id, today)
     found = memo.get(case_id)
     if found is not None and found[0] == key:
         return found[1]

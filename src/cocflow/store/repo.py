@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session
 
 from cocflow.errors import InputError, Problem
@@ -39,6 +39,14 @@ class TripRecord:
     purpose: str
     note: str | None
     origin: str
+
+
+# Built once: the stamp is read on every view of a case.
+_STAMP = (
+    select(CaseRow.updated_at, CaseRow.head_seq, CaseRow.head_hash, DraftRow.updated_at)
+    .outerjoin(DraftRow, DraftRow.case_id == CaseRow.id)
+    .where(CaseRow.id == bindparam("case_id"))
+)
 
 
 def now() -> str:
@@ -348,13 +356,8 @@ class Store:
     def stamp(self, case_id: str) -> tuple[object, ...]:
         """What changes whenever anything stored about the case changes (its facts, its proof
         log, its working copy): one query, for caching what is derived from them."""
-        query = (
-            select(CaseRow.updated_at, CaseRow.head_seq, CaseRow.head_hash, DraftRow.updated_at)
-            .outerjoin(DraftRow, DraftRow.case_id == CaseRow.id)
-            .where(CaseRow.id == case_id)
-        )
         with self.reader.connect() as connection:
-            row = connection.execute(query).first()
+            row = connection.execute(_STAMP, {"case_id": case_id}).first()
         if row is None:
             raise unknown_case(case_id)
         return tuple(row)

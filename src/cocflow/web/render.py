@@ -28,9 +28,11 @@ def _context(request: Request) -> dict[str, Any]:
 
 
 def environment() -> jinja2.Environment:
-    """The template environment: HTML always escaped, an undefined name is an error."""
+    """The template environment: HTML always escaped, an undefined name is an error; the
+    templates ship with the package, so they are read once, not checked on every page."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
+        auto_reload=False,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -13,9 +13,10 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from cocflow.case import Case, Client, Engagement, Residence
@@ -26,7 +27,7 @@ from cocflow.interview.filing import FILING_QUESTIONS, RECORD_QUESTIONS
 from cocflow.interview.questions import QUESTIONS, Question
 from cocflow.services.cases import Casework
 from cocflow.services.filing import filing_details_needed
-from cocflow.services.progress import case_progress
+from cocflow.services.progress import case_progress, known_progress
 from cocflow.services.screening import conditions, follow_up_questions
 from cocflow.web import components as ui
 from cocflow.web.deps import casework, field_errors, form_fields, today
@@ -85,13 +86,24 @@ _LINKS = {
 }
 
 
-def hub(request: Request) -> Response:
+async def hub(request: Request) -> Response:
+    """The task list. Read far more often than anything changes: when nothing did, it is
+    answered at once (one query); otherwise it is worked out in a worker thread."""
     work = casework(request)
     case_id = str(request.path_params["case_id"])
+    day = today(request)
     try:
-        progress = case_progress(work, case_id, today(request))
+        progress = known_progress(work, case_id, day)
+        if progress is None:
+            progress = await run_in_threadpool(case_progress, work, case_id, day)
     except InputError:  # no such case
         raise HTTPException(404) from None
+    rendered: dict[str, tuple[object, bytes]] = request.app.state.__dict__.setdefault(
+        "_hub_pages", {}
+    )
+    kept = rendered.get(case_id)
+    if kept is not None and kept[0] is progress:  # the same task list: the same page
+        return HTMLResponse(kept[1])
     sections = (
         ui.TaskSection(
             "Tell us about the work",
@@ -102,7 +114,7 @@ def hub(request: Request) -> Response:
             tuple(_task(case_id, s) for s in progress.sections[4:]),
         ),
     )
-    return page(
+    response = page(
         request,
         "interview/hub.html",
         {
@@ -112,6 +124,8 @@ def hub(request: Request) -> Response:
             "case_id": case_id,
         },
     )
+    rendered[case_id] = (progress, bytes(response.body))  # the page holds no session's token
+    return response
 
 
 def _public_title(case: Case) -> str:
