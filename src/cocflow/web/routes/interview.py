@@ -39,6 +39,7 @@ __all__ = ["routes"]
 # The questions of the first section, in the order asked; the others have pages of their own.
 WORK = ("kind", "citizenship", "employer_name", "employer_country", "employer_hired",
         "operating_since")  # fmt: skip
+_KEPT_PAGES = 512  # task-list pages kept rendered, the oldest dropped first
 _STATIC = {q.id: q for q in (*QUESTIONS, *FILING_QUESTIONS, *RECORD_QUESTIONS)}
 
 
@@ -124,6 +125,8 @@ async def hub(request: Request) -> Response:
             "case_id": case_id,
         },
     )
+    if len(rendered) >= _KEPT_PAGES:
+        rendered.pop(next(iter(rendered)))
     rendered[case_id] = (progress, bytes(response.body))  # the page holds no session's token
     return response
 
