@@ -80,3 +80,23 @@ def test_a_changed_file_on_disk_is_seen(work: Casework, tmp_path: Path) -> None:
     target.write_bytes(b"changed")
     os.utime(target, ns=(1, 1))
     assert not case_progress(work, case_id, TODAY).rely
+
+
+def test_a_change_by_another_process_is_seen(work: Casework, tmp_path: Path) -> None:
+    from cocflow.io.settings import Settings
+    from cocflow.services.cases import open_casework
+    from cocflow.services.progress import known_progress
+    from cocflow.services.screening import rules_for
+
+    case = read_case(EXAMPLES / "filing-complete.yaml")
+    case_id, _ = work.new_case(case, TODAY)
+    before = case_progress(work, case_id, TODAY)
+    assert known_progress(work, case_id, TODAY) is before  # nothing changed: at once
+    settings = Settings.from_env()
+    other = open_casework(settings, rules_for(settings))  # as the command line would
+    try:
+        other.save_draft(case_id, replace(case, label="Changed elsewhere"))
+    finally:
+        other.close()
+    assert known_progress(work, case_id, TODAY) is None
+    assert case_progress(work, case_id, TODAY).case.label == "Changed elsewhere"

@@ -152,7 +152,7 @@ class Casework:
 
     def close(self) -> None:
         """Release the database connections."""
-        self.store.engine.dispose()
+        self.store.close()
 
     # --- cases ---------------------------------------------------------------------------
 

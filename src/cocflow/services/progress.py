@@ -73,10 +73,27 @@ def _key(work: Casework, case_id: str, today: date) -> tuple[object, ...]:
 
 
 def known_progress(work: Casework, case_id: str, today: date) -> CaseProgress | None:
-    """The task list if nothing it rests on changed since it was last worked out (one query,
-    no computation), else ``None``."""
-    found = work.memo.get("progress", {}).get(case_id)
-    return found[1] if found is not None and found[0] == _key(work, case_id, today) else None
+    """The task list if nothing it rests on changed since it was last worked out, else
+    ``None``. Where the database says nothing at all was committed since (SQLite), not even the
+    case's stamp is read; the stored files are still looked at (their sizes and times)."""
+    memo: dict[str, tuple[tuple[object, ...], CaseProgress]] = work.memo.get("progress", {})
+    found = memo.get(case_id)
+    if found is None:
+        return None
+    key, progress = found
+    version = work.store.data_version()
+    seen = work.memo.setdefault("versions", {})
+    if version is not None and seen.get(case_id) == version:
+        stamp = key[0]
+        assert isinstance(stamp, tuple)
+        quick = (stamp, today, work.files_signature(case_id, stamp[1:3]))
+        if quick == key:
+            return progress
+    if _key(work, case_id, today) != key:
+        return None
+    if version is not None:
+        seen[case_id] = version
+    return progress
 
 
 def case_progress(work: Casework, case_id: str, today: date) -> CaseProgress:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -107,6 +108,28 @@ class Store:
         # Reads take no write lock (SQLite: a plain BEGIN), so a read-only store still opens.
         self.reader = engine.execution_options(cocflow_read=True)
         self.keys = keys
+        self._watch: Any = None  # SQLite: a connection kept to ask whether anything changed
+        self._watch_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Release the database connections (the one kept for data_version too)."""
+        with self._watch_lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
+        self.engine.dispose()
+
+    def data_version(self) -> int | None:
+        """A number that changes whenever anyone (this process or another) commits a change
+        to the database; ``None`` where the database cannot tell (PostgreSQL). Costs no query
+        of the tables: SQLite's ``PRAGMA data_version`` on a connection kept for it."""
+        if self.engine.dialect.name != "sqlite":
+            return None
+        with self._watch_lock:
+            if self._watch is None:
+                self._watch = self.engine.raw_connection()
+            value = self._watch.cursor().execute("PRAGMA data_version").fetchone()[0]
+        return int(value)
 
     # --- cases -------------------------------------------------------------------------
 
