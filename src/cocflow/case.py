@@ -16,7 +16,7 @@ screening still needs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
@@ -35,6 +35,7 @@ __all__ = [
     "Worker",
     "WorkerKind",
     "missing",
+    "public_title",
 ]
 
 WorkerKind = Literal["self_employed", "employee"]
@@ -201,6 +202,12 @@ class Case:
         )
         name = self.person.full_legal_name if self.person and self.person.full_legal_name else ""
         return f"{name + ': ' if name else ''}{places or 'Work abroad'}{reference}"
+
+
+def public_title(case: Case) -> str:
+    """How a page title, a reminder or a calendar names the case: its label, else its places;
+    never the person's name (titles travel: browser history, calendars, feeds)."""
+    return case.title if case.label else replace(case, person=None).title
 
 
 @dataclass(frozen=True, slots=True)

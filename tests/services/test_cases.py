@@ -381,7 +381,7 @@ def test_a_changed_entry_breaks_the_log_and_everything_that_relies_on_it(
         ("filing-complete", True, "request filed with complete details: "),
         ("thailand-stay", False, "coverage confirmed: entry 1: screening says no_go"),
         ("spain-then-thailand", False, "coverage confirmed: entry 1: screening says pause"),
-        ("portugal-digital-nomad", True, "request for portugal's certificate of coverage filed"),
+        ("portugal-digital-nomad", True, "request for Portugal's certificate of coverage filed"),
     ],
 )
 def test_a_new_case_has_one_checkpoint_at_most_and_says_what_comes_next(

@@ -287,3 +287,78 @@ def test_the_task_list_page_follows_a_change_made_elsewhere(
 
     work.save_draft(case_id, replace(work.working_copy(case_id), label="Lisbon, spring"))
     assert "Lisbon, spring" in _text(client.get(base).text)  # a change from another face
+
+
+def test_an_employee_answers_every_question_and_gets_the_answer(
+    site: tuple[TestClient, Casework],
+) -> None:
+    client, _ = site
+    walk = Walk(client)
+    base = "/".join(_start(client).split("/")[:3])
+    url = walk.answer(f"{base}/q/kind", answer="employee")
+    url = walk.answer(url, answer="US")  # citizenship
+    assert url.endswith("/q/employer_name")
+    url = walk.answer(url, answer="Acme Inc.")
+    assert client.get(base).status_code == 200  # the case opens after every answer
+    url = walk.answer(url, answer="United States")
+    url = walk.answer(url, answer="2019-03-01")
+    walk.answer(f"{base}/home/edit?row=new", country="US", start="2015-01-01", end="")
+    walk.answer(f"{base}/stays/edit?row=new", country="DE", start="2027-01-04",
+                end="2027-12-31", client_name="", client_country="")  # fmt: skip
+    walk.answer(f"{base}/check")
+    assert _text(client.get(f"{base}/answer").text).startswith("Go")
+
+
+def test_back_skips_the_questions_that_do_not_apply(site: tuple[TestClient, Casework]) -> None:
+    client, _ = site
+    walk = Walk(client)
+    base = "/".join(_start(client).split("/")[:3])
+    walk.answer(f"{base}/q/kind", answer="self_employed")
+    page = client.get(f"{base}/q/operating_since").text
+    assert f'href="{base}/q/citizenship" class="back-link"' in page
+    assert (
+        f'href="{base}/details?review=1" class="back-link"'
+        in client.get(f"{base}/q/operating_since?back=details").text
+    )
+
+
+def test_a_rejected_ssn_is_not_sent_back(site: tuple[TestClient, Casework]) -> None:
+    client, _ = site
+    base = _go_case(Walk(client), client)
+    url = f"{base}/q/ssn?back=details"
+    refused = client.post(url, data={"csrf_token": _csrf(client.get(url).text),
+                                     "answer": "912-45-6789"})  # fmt: skip
+    assert refused.status_code == 400 and "912-45-6789" not in refused.text
+
+
+def test_the_card_number_is_asked_after_the_card_name(site: tuple[TestClient, Casework]) -> None:
+    client, work = site
+    base = _go_case(Walk(client), client)
+    case_id = base.split("/")[2]
+    from dataclasses import replace
+
+    from cocflow.case import Record
+
+    case = work.working_copy(case_id)
+    work.save_draft(case_id, replace(case, records=(Record("ssn_card", "Jane Quinn Doe"),)))
+    from cocflow.services.filing import filing_details_needed
+
+    asked = [q.id for q in filing_details_needed(work.working_copy(case_id), TODAY, work.rules)]
+    assert "card_ssn" in asked and "card_name" not in asked
+
+
+def test_a_no_go_case_shows_the_other_countrys_certificate_to_get(
+    site: tuple[TestClient, Casework],
+) -> None:
+    client, _ = site
+    walk = Walk(client)
+    base = "/".join(_start(client).split("/")[:3])
+    walk.answer(f"{base}/q/kind", answer="self_employed")
+    walk.answer(f"{base}/home/edit?row=new", country="PT", start="2020-01-01", end="")
+    walk.answer(f"{base}/stays/edit?row=new", country="PT", start="2027-01-10",
+                end="2027-12-31", client_name="", client_country="")  # fmt: skip
+    walk.answer(f"{base}/check")
+    hub = _text(client.get(base).text)
+    assert "Get the other country's certificate" in hub
+    assert "The other country's certificate Asked for, received and kept Not started" in hub
+    assert "Not needed: no U.S. certificate for this work" in hub

@@ -188,7 +188,7 @@ def test_the_html_views_show_the_masked_ssn_only(web: TestClient, case_id: str) 
         assert response.status_code == 200, name
         text = response.text
         assert f"<title>{title}{DASH}cocflow</title>" in text
-        assert f'href="/cases/{case_id}" class="back-link"' in text
+        assert f'href="/cases/{case_id}/documents" class="back-link"' in text
         assert re.findall(r"<h(\d)", text)[0] == "1"
         assert f'href="/cases/{case_id}/documents/{name}" download' in text
         if name != "fax-cover.pdf":

@@ -344,7 +344,8 @@ def test_reminders_name_the_case_and_mark_what_is_overdue(web: TestClient, case_
     shown = web.get("/reminders")
     assert shown.status_code == 200
     assert _title(shown.text) == "Reminders \u2013 cocflow"
-    assert "Certificate ends soon: Ana Rivera" in shown.text
+    assert "Certificate ends soon: United Kingdom from 2027-03-01" in shown.text
+    assert "Ana Rivera" not in shown.text  # a case without a label is named by its places
     assert "Overdue" in shown.text  # the certificate's 60-day mark, 1 May 2027
     assert "moved to the business day before" in shown.text
     assert f'href="/cases/{case_id}"' in shown.text

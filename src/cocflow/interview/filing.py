@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from cocflow.case import Case
-from cocflow.interview.questions import QUESTIONS, Question
+from cocflow.interview.questions import QUESTIONS, Question, current
 
 __all__ = ["FILING_QUESTIONS", "RECORD_QUESTIONS", "filing_questions"]
 
@@ -148,6 +148,5 @@ def filing_questions(
                     "text",
                 )
             )
-    kinds = {r.kind for r in case.records}
-    out += [q for q in RECORD_QUESTIONS if q.path[8:].split("]")[0] not in kinds]
+    out += [q for q in RECORD_QUESTIONS if current(case, q) is None]
     return tuple(out)

@@ -412,6 +412,11 @@ def _without(case: Case, path: str) -> Case:
         return replace(case, worker=replace(case.worker, citizenship=None))
     if path == "label":
         return replace(case, label=None)
+    record = _RECORD.match(path)
+    if record:
+        field: dict[str, Any] = {record[2]: None}
+        records = tuple(replace(r, **field) if r.kind == record[1] else r for r in case.records)
+        return replace(case, records=records)
     head, _, name = path.partition(".")
     if head == "business" and case.business is not None:
         return replace(case, business=replace(case.business, **{name: None}))

@@ -230,11 +230,19 @@ class DraftWorker(Worker):
     residence: tuple[ResidenceRow, ...] = ()
 
 
+class DraftEmployer(Employer):
+    """The employer of a case still being answered: given one answer at a time."""
+
+    name: Text | None = None  # type: ignore[assignment]
+    country: Country | None = None  # type: ignore[assignment]
+
+
 class DraftFile(CaseFile):
     """A case still being answered (the web interview's working copy): every value is checked
     as in a case file, but nothing is required yet."""
 
     worker: DraftWorker = Field(default_factory=DraftWorker)
+    employer: DraftEmployer | None = None
     engagements: tuple[EngagementRow, ...] = ()
 
     @model_validator(mode="after")

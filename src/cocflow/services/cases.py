@@ -616,7 +616,7 @@ class Casework:
         points = self.checkpoints(case_id, today)
         rely = all(p.done for p in points)
         first = next((p for p in points if not p.done), None)
-        next_step = f"{first.name.lower()}: {first.evidence}" if first else None
+        next_step = f"{first.name[:1].lower()}{first.name[1:]}: {first.evidence}" if first else None
         return CaseStatus(case_id, points, rely, self.guidance(case_id), next_step)
 
     def checkpoints(self, case_id: str, today: date) -> list[Checkpoint]:

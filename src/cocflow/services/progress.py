@@ -33,12 +33,12 @@ class Section:
 @dataclass(frozen=True, slots=True)
 class CaseProgress:
     case_id: str
-    title: str
     case: Case  # the working copy
     outcome: str | None  # the confirmed screening's outcome (None: never confirmed)
     unconfirmed: bool  # answers changed since the last confirmed screening
     sections: tuple[Section, ...]
     rely: bool
+    foreign: bool = False  # the other country covers the work: its certificate, not SSA's
 
 
 def _facts(case: Case, gaps: set[str]) -> tuple[Section, ...]:
@@ -128,8 +128,12 @@ def _progress(work: Casework, case_id: str, today: date) -> CaseProgress:
     elif unconfirmed or not confirmed:
         answer = "not_started" if not confirmed else "in_progress"
     else:
-        answer = "needs_information" if summary.outcome == "pause" else "done"
+        asks = decision.get("missing_facts") and summary.outcome == "pause"
+        answer = "needs_information" if asks else "done"
     sections.append(Section("answer", "Your answer", answer, "Go, no go, pause or not needed"))
+    plan = work.foreign_plan_of(decision) if confirmed and not unconfirmed else None
+    if plan is not None:
+        return _foreign(work, case_id, today, case, summary.outcome, sections=sections)
     go = confirmed and not unconfirmed and summary.outcome == "go"
     details: Status = "cannot_start_yet"
     documents: Status = "cannot_start_yet"
@@ -156,12 +160,43 @@ def _progress(work: Casework, case_id: str, today: date) -> CaseProgress:
     sections.append(Section("delivery", "Delivery", delivery, "The certificate to whoever asks"))
     return CaseProgress(
         case_id,
-        summary.title if confirmed else case.title if case.label else "New case",
         case,
         summary.outcome if confirmed else None,
         unconfirmed,
         tuple(sections),
         bool(status and status.rely),
+    )
+
+
+def _foreign(
+    work: Casework,
+    case_id: str,
+    today: date,
+    case: Case,
+    outcome: str,
+    *,
+    sections: list[Section],
+) -> CaseProgress:
+    """A case the other country covers: no U.S. request; its own certificate to get and show."""
+    points = work.status(case_id, today).checkpoints
+    asked: Status = "done" if points[1].done else "not_started"
+    kept: Status = "done" if points[2].done else ("not_started" if points[1].done else asked)
+    if not points[1].done:
+        kept = "cannot_start_yet"
+    shown: Status = "done" if points[3].done else "not_started"
+    if not points[2].done:
+        shown = "cannot_start_yet"
+    not_needed = "Not needed: no U.S. certificate for this work"
+    sections += [
+        Section("details", "Filing details", "cannot_start_yet", not_needed),
+        Section("documents", "Documents", "cannot_start_yet", not_needed),
+        Section("proof", "The other country's certificate", asked if asked != "done" else kept,
+                "Asked for, received and kept"),
+        Section("delivery", "Shown where U.S. contributions are due", shown,
+                "With your tax return or to the U.S. payroll"),
+    ]  # fmt: skip
+    return CaseProgress(
+        case_id, case, outcome, False, tuple(sections), all(p.done for p in points), foreign=True
     )
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from cocflow.case import public_title
 from cocflow.countries import normalize_country
 from cocflow.documents.pdf import render_change_letter
 from cocflow.errors import InputError, Problem, clip
@@ -398,7 +399,8 @@ class Logbook:
             )
         found += self._yearly(case_id, summary, payloads, today)
         # Every reminder names the case it is for ("File the certificate request: Dana, PT").
-        return [replace(o, title=f"{o.title}: {summary.title}") for o in found]
+        named = public_title(work.case(case_id)) if summary.outcome != INCOMPLETE else ""
+        return [replace(o, title=f"{o.title}: {named}") for o in found]
 
     def _yearly(
         self, case_id: str, summary: Any, payloads: list[Any], today: date

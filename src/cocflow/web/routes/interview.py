@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from cocflow.case import Case, Client, Engagement, Residence
+from cocflow.case import Case, Client, Engagement, Residence, public_title
 from cocflow.countries import country_name
 from cocflow.errors import InputError
 from cocflow.interview import questions as interview
@@ -111,7 +111,9 @@ async def hub(request: Request) -> Response:
             tuple(_task(case_id, s) for s in progress.sections[:4]),
         ),
         ui.TaskSection(
-            "Ask SSA for the certificate",
+            "Get the other country's certificate"
+            if progress.foreign
+            else "Ask SSA for the certificate",
             tuple(_task(case_id, s) for s in progress.sections[4:]),
         ),
     )
@@ -133,7 +135,7 @@ async def hub(request: Request) -> Response:
 
 def _public_title(case: Case) -> str:
     """How a page names the case: its label, else its places (never the person's name)."""
-    return case.title if case.label else replace(case, person=None, client_ref=None).title
+    return public_title(case)
 
 
 def _task(case_id: str, section: Any) -> ui.Task:
@@ -150,13 +152,12 @@ def _task(case_id: str, section: Any) -> ui.Task:
 
 
 def _question(work: Casework, case: Case, qid: str, day: date) -> Question:
-    """The question ``qid``: a fixed one, or one a screening or the check asks for."""
-    if qid in _STATIC:
-        return _STATIC[qid]
+    """The question ``qid``: as a screening or the check asks for it (then it is needed), else
+    the fixed one."""
     asked = follow_up_questions_for(work, case, day)
     with contextlib.suppress(InputError):  # a case not screenable yet has no filing question
         asked += filing_details_needed(case, day, work.rules)
-    found = next((q for q in asked if q.id == qid), None)
+    found = next((q for q in asked if q.id == qid), None) or _STATIC.get(qid)
     if found is None:
         raise HTTPException(404)
     return found
@@ -191,11 +192,17 @@ def _after(case_id: str, case: Case, qid: str, back: str | None) -> str:
     return f"/cases/{case_id}/check"
 
 
-def _back_link(case_id: str, qid: str, back: str | None) -> str:
-    if back in ("check", "details"):
-        return f"/cases/{case_id}/{back}"
-    if qid in WORK and WORK.index(qid) > 0:
-        return f"/cases/{case_id}/q/{WORK[WORK.index(qid) - 1]}"
+def _back_link(case_id: str, case: Case, qid: str, back: str | None) -> str:
+    """Where Back goes: the page that sent the person, else the question before (one that
+    applies to this case), else the task list."""
+    if back == "check":
+        return f"/cases/{case_id}/check"
+    if back == "details":
+        return f"/cases/{case_id}/details?review=1"
+    if qid in WORK:
+        before = [q for q in WORK[: WORK.index(qid)] if _STATIC[q].when(case)]
+        if before:
+            return f"/cases/{case_id}/q/{before[-1]}"
     return f"/cases/{case_id}"
 
 
@@ -229,7 +236,7 @@ async def question_page(request: Request) -> Response:
             "address_parts": interview.ADDRESS_PARTS,
             "address_values": _address_values(question, case, values),
             "errors": [ui.FieldError(view.id, error)] if error else [],
-            "back_href": _back_link(case_id, qid, back),
+            "back_href": _back_link(case_id, case, qid, back),
             "case_id": case_id,
         },
         status=400 if error else 200,
@@ -303,6 +310,7 @@ async def home_page(request: Request) -> Response:
         "interview/home.html",
         {
             "title": "Where do you live?",
+            "back_href": _back_to(request, case_id),
             "fields": _fields("home", _HOME_FIELDS, values, errors),
             "errors": errors,
             "case_id": case_id,
@@ -353,6 +361,11 @@ def _fields(
             )
         )
     return out
+
+
+def _back_to(request: Request, case_id: str) -> str:
+    back = request.query_params.get("back")
+    return f"/cases/{case_id}/check" if back == "check" else f"/cases/{case_id}"
 
 
 def _row(request: Request, count: int) -> int:
@@ -411,6 +424,7 @@ async def stay_page(request: Request) -> Response:
         "interview/stay.html",
         {
             "title": "Where will you do the work?",
+            "back_href": _back_to(request, case_id),
             "fields": _fields("stay", _STAY_FIELDS, values, errors),
             "errors": errors,
             "case_id": case_id,
@@ -551,11 +565,17 @@ def details_page(request: Request) -> Response:
     case_id = _case_id(request, work)
     day = today(request)
     if request.method == "POST":
-        try:
-            work.confirm(case_id, day)
-        except InputError:
-            return _see_other(f"/cases/{case_id}/check")
-        return _see_other(f"/cases/{case_id}/documents")
+        from cocflow.services.filing import check_case as check_now
+
+        ready = check_now(work.working_copy(case_id), day, work.rules).ready
+        if ready:
+            try:
+                work.confirm(case_id, day)
+            except InputError:
+                ready = False
+        if ready:
+            return _see_other(f"/cases/{case_id}/documents")
+        return _see_other(f"/cases/{case_id}/details?review=1")
     case = work.working_copy(case_id)
     try:
         needed = [q for q in filing_details_needed(case, day, work.rules) if not q.optional]

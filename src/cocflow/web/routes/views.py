@@ -46,10 +46,10 @@ def question_view(
 ) -> ui.Question:
     """The question as a page's form field, with the answer kept (never a full SSN)."""
     value = interview.current(case, question)
-    if "answer" in posted:
+    if question.kind == "ssn":
+        text = ""  # a number, stored or typed, is never sent back to the browser
+    elif "answer" in posted:
         text = posted["answer"]
-    elif question.kind == "ssn":
-        text = ""  # a stored number is not sent back to the browser
     else:
         text = interview.as_text(question, value)
     hint = _HINTS.get(question.kind, "")
@@ -132,7 +132,7 @@ def check_sections(case_id: str, case: Case) -> list[tuple[str, str, list[ui.Sum
             f"Stay {i + 1}" if len(case.engagements) > 1 else "Stay",
             f"{_name(e.country)}, {_dates(e.start, e.end)}"
             + (f" (client: {e.client.name})" if e.client and e.client.name else ""),
-            f"/cases/{case_id}/stays/edit?row={i}",
+            f"/cases/{case_id}/stays/edit?row={i}&back=check",
             f"stay {i + 1}",
         )
         for i, e in enumerate(case.engagements)
