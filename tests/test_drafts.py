@@ -91,3 +91,12 @@ def test_a_backup_keeps_the_working_copy(work: Casework, tmp_path: Path, rules: 
         assert other.working_copy(case_id) == Case(Worker("employee"), label="Berlin")
     finally:
         other.close()
+
+
+def test_confirming_nothing_new_records_nothing(work: Casework) -> None:
+    case_id = work.start_case()
+    work.save_draft(case_id, Case(Worker("self_employed", HOME), STAY))
+    work.confirm(case_id, TODAY)
+    before = len(work.entries(case_id))
+    changed, _ = work.confirm(case_id, TODAY)  # the answer looked at again
+    assert changed == [] and len(work.entries(case_id)) == before

@@ -107,7 +107,7 @@ def test_an_incomplete_case_is_refused_naming_every_missing_fact(
     assert [p.path for p in problems] == paths
     assert {p.code for p in problems} == {"MISSING_FACT"}
     assert caught.value.source == "client.yaml"
-    assert all("cocflow new" in p.fix for p in problems)
+    assert all("answer the question about it" in p.fix for p in problems)
 
 
 def test_unknown_statements_are_refused_each_by_its_path(rules: RuleBook) -> None:

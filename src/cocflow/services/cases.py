@@ -219,6 +219,11 @@ class Casework:
         later one records what changed. A case that lacks a needed fact is refused."""
         case = self.working_copy(case_id)
         summary = self.store.get_case(case_id)
+        if summary.outcome != INCOMPLETE and not self.has_changes(case_id):
+            decision = screen_case(case, today, self.rules)
+            if decision.as_dict() == summary.decision:  # nothing new to record
+                self.store.drop_draft(case_id)
+                return [], decision
         if summary.outcome != INCOMPLETE:
             changed, decision = self.update_case(case_id, case, today)
         else:

@@ -134,7 +134,9 @@ def _progress(work: Casework, case_id: str, today: date) -> CaseProgress:
     plan = work.foreign_plan_of(decision) if confirmed and not unconfirmed else None
     if plan is not None:
         return _foreign(work, case_id, today, case, summary.outcome, sections=sections)
-    go = confirmed and not unconfirmed and summary.outcome == "go"
+    # The filing details stay open while they change: the answer is the stored one until the
+    # changes are confirmed (the documents wait for that).
+    go = confirmed and summary.outcome == "go" and complete
     details: Status = "cannot_start_yet"
     documents: Status = "cannot_start_yet"
     if go:
@@ -142,7 +144,7 @@ def _progress(work: Casework, case_id: str, today: date) -> CaseProgress:
         fillable = [f for f in report.findings if f.code in FILLABLE]
         has_any = case.person is not None
         details = "done" if report.ready else ("in_progress" if has_any else "not_started")
-        if report.ready:
+        if report.ready and not unconfirmed:
             documents = "done" if _prepared(work, case_id) else "not_started"
         elif has_any and not fillable:
             details = "needs_information"  # errors the questions cannot fill: see the check

@@ -77,7 +77,7 @@ def check_complete(case: Case, source: str | None = None) -> None:
                     gap.path,
                     "MISSING_FACT",
                     f"the case does not say {gap.what}.",
-                    "answer the question (cocflow new), or add it to the case file.",
+                    "answer the question about it (or add it to the case file).",
                 )
                 for gap in gaps
             ],

@@ -140,11 +140,10 @@ def _public_title(case: Case) -> str:
 
 def _task(case_id: str, section: Any) -> ui.Task:
     status = ui.TaskStatus(section.status)
-    href = (
-        ""
-        if status is ui.TaskStatus.CANNOT_START_YET
-        else f"/cases/{case_id}/{_LINKS[section.key]}"
-    )
+    target = _LINKS[section.key]
+    if section.key == "answer" and status in (ui.TaskStatus.DONE, ui.TaskStatus.NEEDS_INFORMATION):
+        target = "answer"  # the answer as confirmed; "check your answers" is one link away
+    href = "" if status is ui.TaskStatus.CANNOT_START_YET else f"/cases/{case_id}/{target}"
     return ui.Task(section.title, status, href, section.hint)
 
 

@@ -409,7 +409,9 @@ def _proof_context(
             "file": upload(
                 "submission",
                 "The confirmation",
-                "SSA's confirmation page or e-mail, saved as PDF, PNG, JPEG, EML or TXT.",
+                "SSA's confirmation page or e-mail; for a request sent by mail or fax, a scan of "
+                "the signed letter, the postage receipt or the fax confirmation. PDF, PNG, JPEG, "
+                "EML or TXT.",
             ),
         },
         "approval": {

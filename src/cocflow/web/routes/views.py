@@ -38,6 +38,12 @@ _COVERAGE = {
     "dual_risk": "no agreement: both countries may charge contributions",
     "undetermined": "coverage not determined yet",
 }
+_PLAIN = {
+    "worker.residence": "where you lived during the work (add each home)",
+    "engagements": "where and when the work is done (check each stay)",
+    "business": "your business in the United States",
+    "worker.citizenship": "your citizenship",
+}
 _KINDS = {"self_employed": "I work for myself", "employee": "An employer pays my wages"}
 
 
@@ -236,8 +242,8 @@ def answer_view(
         reasons=reasons,
         segments=segments,
         go_if=list(d.go_if),
-        next_actions=[a for a in d.next_actions if not any(p in a for p in asked)],
+        next_actions=[a for a in d.next_actions if "case file" not in a],
         missing=[(q.id, q.text) for q in follow],
-        unasked=[m for m in d.missing_facts if m not in asked],
+        unasked=[_PLAIN.get(m.split("[")[0], m) for m in d.missing_facts if m not in asked],
         plan=plan,
     )
