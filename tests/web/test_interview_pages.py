@@ -247,7 +247,18 @@ def test_an_address_part_missing_is_linked(site: tuple[TestClient, Casework]) ->
     bad = client.post(url, data={"csrf_token": _csrf(form.text), "address-line1": "1 Main St",
                                  "address-city": "", "address-country": "US"})  # fmt: skip
     assert bad.status_code == 400 and "City or town: an answer is needed" in _text(bad.text)
+    assert 'href="#address-city"' in bad.text  # linked to the city's own field
     assert 'value="1 Main St"' in bad.text  # kept
+    both = client.post(
+        url,
+        data={
+            "csrf_token": _csrf(form.text),
+            "address-line1": "",
+            "address-city": "Austin",
+            "address-country": "Atlantis",
+        },
+    )
+    assert 'href="#answer"' in both.text and 'href="#address-country"' in both.text  # all at once
 
 
 def test_a_finding_of_the_check_links_to_the_answer_it_is_about(

@@ -140,6 +140,9 @@ def _filing_details(person: Person) -> None:
         qid = page.url.split("/q/")[1].split("?")[0]
         person.look(f"details-{qid}")
         if qid == "business_address":
+            person.save()  # nothing typed: every missing part listed and linked
+            assert page.locator(".error-summary a").count() == 3
+            person.look("details-address-errors")
             for label, value in ADDRESS.items():
                 person.fill(label, value)
         else:

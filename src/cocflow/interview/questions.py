@@ -40,6 +40,7 @@ __all__ = [
     "ADDRESS_PARTS",
     "QUESTIONS",
     "Question",
+    "address_problems",
     "as_text",
     "build",
     "current",
@@ -241,18 +242,29 @@ ADDRESS_PARTS = (
 )
 
 
-def parse_address(parts: Mapping[str, str]) -> Address:
-    """An address from its parts (``ADDRESS_PARTS``), or ``ValueError`` naming the part."""
-    values: dict[str, str | None] = {}
+def address_problems(parts: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Every part of an address that is missing or wrong: (part, what a person reads)."""
+    found: list[tuple[str, str]] = []
     for name, label, optional in ADDRESS_PARTS:
-        text = (parts.get(name) or "").strip()
-        if not text and not optional:
-            raise ValueError(f"{label}: an answer is needed")
-        values[name] = text or None
-    try:
-        country = normalize_country(values["country"] or "")
-    except ValueError as exc:
-        raise ValueError(f"Country: {exc}") from None
+        if not (parts.get(name) or "").strip() and not optional:
+            found.append((name, f"{label}: an answer is needed"))
+    country = (parts.get("country") or "").strip()
+    if country:
+        try:
+            normalize_country(country)
+        except ValueError as exc:
+            found.append(("country", f"Country: {exc}"))
+    return found
+
+
+def parse_address(parts: Mapping[str, str]) -> Address:
+    """An address from its parts (``ADDRESS_PARTS``), or ``ValueError`` naming the first part
+    that is missing or wrong (:func:`address_problems` names them all)."""
+    problems = address_problems(parts)
+    if problems:
+        raise ValueError(problems[0][1])
+    values = {name: (parts.get(name) or "").strip() or None for name, _, _ in ADDRESS_PARTS}
+    country = normalize_country(values["country"] or "")
     return Address(
         line1=values["line1"] or "",
         city=values["city"] or "",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
 
 from starlette.requests import Request
 
@@ -57,7 +56,3 @@ def field_errors(err: InputError, fields: Mapping[str, str] | None = None) -> li
 
 def _fix(fix: str) -> str:
     return fix[:1].upper() + fix[1:] if fix else ""
-
-
-def state(request: Request) -> Any:
-    return request.app.state

@@ -182,10 +182,9 @@ def _after(case_id: str, case: Case, qid: str, back: str | None) -> str:
         if rest:
             return f"/cases/{case_id}/q/{rest[0]}"
         return f"/cases/{case_id}/home"
-    if qid in _STATIC and _STATIC[qid].path.startswith(
-        ("person", "business", "employer.a", "employer.h", "employer.p", "records")
-    ):
-        return f"/cases/{case_id}/details"  # fmt: skip
+    filing = {q.id for q in (*FILING_QUESTIONS, *RECORD_QUESTIONS)}
+    if qid in filing:
+        return f"/cases/{case_id}/details"
     if qid.startswith("extra:"):
         return f"/cases/{case_id}/details"
     return f"/cases/{case_id}/check"
@@ -215,8 +214,12 @@ async def question_page(request: Request) -> Response:
     back = request.query_params.get("back")
     error = ""
     values: dict[str, str] = {}
+    address_errors: dict[str, str] = {}
     if request.method == "POST":
         values = await form_fields(request)
+        if question.kind == "address":
+            parts = {n: values.get(f"address-{n}", "") for n, _, _ in interview.ADDRESS_PARTS}
+            address_errors = {n: _sentence(m) for n, m in interview.address_problems(parts)}
         try:
             value = _parse(question, values, case)
         except ValueError as exc:
@@ -234,12 +237,19 @@ async def question_page(request: Request) -> Response:
             "address": question.kind == "address",
             "address_parts": interview.ADDRESS_PARTS,
             "address_values": _address_values(question, case, values),
-            "errors": [ui.FieldError(view.id, error)] if error else [],
+            "errors": [ui.FieldError(_address_id(n), m) for n, m in address_errors.items()]
+            or ([ui.FieldError(view.id, error)] if error else []),
+            "address_errors": address_errors,
             "back_href": _back_link(case_id, case, qid, back),
             "case_id": case_id,
         },
         status=400 if error else 200,
     )
+
+
+def _address_id(part: str) -> str:
+    """The id of an address part's input (the first part's is the question's own)."""
+    return "answer" if part == interview.ADDRESS_PARTS[0][0] else f"address-{part}"
 
 
 def _address_values(question: Question, case: Case, posted: dict[str, str]) -> dict[str, str]:
@@ -313,7 +323,6 @@ async def home_page(request: Request) -> Response:
             "fields": _fields("home", _HOME_FIELDS, values, errors),
             "errors": errors,
             "case_id": case_id,
-            "first": not rows,
             "why": _STATIC["home"].why,
         },
         status=400 if errors else 200,
@@ -387,7 +396,8 @@ def _residence(values: dict[str, str]) -> tuple[list[ui.FieldError], Residence |
         try:
             parsed[field] = interview.parse_answer(question, values.get(field, ""))
         except ValueError as exc:
-            errors.append(ui.FieldError(f"home-{field}", _sentence(str(exc))))
+            label = next(lbl for name, lbl, _ in _HOME_FIELDS if name == field)
+            errors.append(ui.FieldError(f"home-{field}", _sentence(f"{label}: {exc}")))
     if not errors and parsed["end"] is not None and parsed["end"] < parsed["start"]:
         errors.append(ui.FieldError("home-end", "The last day is before the first day."))
     if errors:
@@ -445,7 +455,10 @@ def _stay(
         try:
             parsed[field] = interview.parse_answer(question, values.get(field, ""))
         except ValueError as exc:
-            errors.append(ui.FieldError(f"stay-{field.replace('_', '-')}", _sentence(str(exc))))
+            label = next(lbl for name, lbl, _ in _STAY_FIELDS if name == field)
+            errors.append(
+                ui.FieldError(f"stay-{field.replace('_', '-')}", _sentence(f"{label}: {exc}"))
+            )
     if not errors and parsed["end"] is not None and parsed["end"] < parsed["start"]:
         errors.append(ui.FieldError("stay-end", "The last day is before the first day."))
     if errors:
