@@ -379,7 +379,7 @@ def test_a_changed_entry_breaks_the_log_and_everything_that_relies_on_it(
     ("example", "first", "next_step"),
     [
         ("filing-complete", True, "request filed with complete details: "),
-        ("thailand-stay", False, "coverage confirmed: entry 1: screening says no_go"),
+        ("thailand-stay", False, "coverage confirmed: entry 1: screening says no go"),
         ("spain-then-thailand", False, "coverage confirmed: entry 1: screening says pause"),
         ("portugal-digital-nomad", True, "request for Portugal's certificate of coverage filed"),
     ],

@@ -100,3 +100,22 @@ def test_a_change_by_another_process_is_seen(work: Casework, tmp_path: Path) -> 
         other.close()
     assert known_progress(work, case_id, TODAY) is None
     assert case_progress(work, case_id, TODAY).case.label == "Changed elsewhere"
+
+
+def test_documents_prepared_before_a_change_of_the_filed_facts_are_out_of_date(
+    work: Casework, tmp_path: Path
+) -> None:
+    case = read_case(EXAMPLES / "filing-complete.yaml")
+    case_id, _ = work.new_case(case, TODAY)
+    filing.request(case, tmp_path / "out", TODAY, work.rules, casework=work, case_id=case_id)
+    assert statuses(work, case_id)["documents"] == "done"
+    assert case.person is not None
+    moved = replace(case, person=replace(case.person, phone="+1 512 555 0100"))
+    work.update_case(case_id, moved, TODAY)
+    assert statuses(work, case_id)["documents"] == "not_started"  # prepare it again
+    work.update_case(case_id, replace(moved, label="Lisbon"), TODAY)  # a name is no change
+    filing.request(
+        replace(moved, label="Lisbon"), tmp_path / "again", TODAY, work.rules,
+        casework=work, case_id=case_id,
+    )  # fmt: skip
+    assert statuses(work, case_id)["documents"] == "done"

@@ -59,7 +59,7 @@ def render_timeline(
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>Proof file of case {e(case_id)}</title><style>{_TIMELINE_STYLE}</style>"
         f"</head><body><main><h1>Proof file: {e(title)}</h1>"
-        f"<p class='sub'>Case {e(case_id)}; screening says {e(outcome)}; "
+        f"<p class='sub'>Case {e(case_id)}; screening says {e(outcome.replace('_', ' '))}; "
         f"{len(entries)} records; head of the chain "
         f"<span class='hash'><code>{head}</code></span></p>"
         f"<p class='rely {'yes' if rely else 'not'}'>Rely on the exemption: "

@@ -16,6 +16,7 @@ from typing import Literal
 from cocflow.case import Case, missing
 from cocflow.services.cases import INCOMPLETE, Casework
 from cocflow.services.filing import FILLABLE, check_case
+from cocflow.tracking.checkpoints import NEUTRAL_CHANGES
 
 __all__ = ["CaseProgress", "Section", "case_progress", "known_progress"]
 
@@ -203,7 +204,15 @@ def _foreign(
 
 
 def _prepared(work: Casework, case_id: str) -> bool:
-    return any(
-        e.kind == "request_prepared" and json.loads(e.payload).get("ready")
-        for e in work.entries(case_id)
-    )
+    """A clean request prepared after the last change of the filed facts (an older one is out
+    of date: the documents page asks to prepare it again)."""
+    current = False
+    for entry in work.entries(case_id):
+        payload = json.loads(entry.payload)
+        if entry.kind == "request_prepared" and payload.get("ready"):
+            current = True
+        elif entry.kind == "facts_changed" and any(
+            not NEUTRAL_CHANGES.match(path) for path in payload.get("paths", [])
+        ):
+            current = False
+    return current

@@ -17,9 +17,9 @@ from typing import Any
 
 from cocflow.proof.chain import ChainEntry
 from cocflow.tracking.certificates import Certificate, certificates_on_file, uncovered
-from cocflow.tracking.foreignpath import Checkpoint
+from cocflow.tracking.foreignpath import OUTCOME_WORDS, Checkpoint
 
-__all__ = ["CHECKPOINT_NAMES", "us_checkpoints"]
+__all__ = ["CHECKPOINT_NAMES", "NEUTRAL_CHANGES", "us_checkpoints"]
 
 CHECKPOINT_NAMES = (
     "Coverage confirmed",
@@ -63,7 +63,7 @@ def _screened(payloads: Payloads) -> Checkpoint:
     return Checkpoint(
         CHECKPOINT_NAMES[0],
         bool(last and last[1]["outcome"] == "go"),
-        f"entry {last[0].seq}: screening says {last[1]['outcome']}"
+        f"entry {last[0].seq}: screening says {OUTCOME_WORDS.get(last[1]['outcome'], '?')}"
         if last
         else "no screening recorded",
     )
@@ -182,7 +182,7 @@ def _delivered(payloads: Payloads, three: Checkpoint, used: list[Certificate]) -
 # Changes that leave an earlier request true for the period it asked for: how the case is
 # named, a stay's end (an extension asks for the days after; a shorter stay is a correction), and
 # the person's own records (evidence the request was checked against, not what was filed).
-_NEUTRAL = re.compile(r"^(label|client_ref|engagements\[\d+\]\.end|records(\[\d+\].*)?)$")
+NEUTRAL_CHANGES = re.compile(r"^(label|client_ref|engagements\[\d+\]\.end|records(\[\d+\].*)?)$")
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ def _filed_requests(payloads: Payloads) -> tuple[list[_Filed], int | None]:
                 _Filed(prepared.seq, entry.seq, p.get("period_start"), p.get("period_end"))
             )
         elif entry.kind == "facts_changed" and any(
-            not _NEUTRAL.match(path) for path in payload.get("paths", [])
+            not NEUTRAL_CHANGES.match(path) for path in payload.get("paths", [])
         ):
             pending, filed = [], []
     return filed, pending[-1][0].seq if pending else None

@@ -16,9 +16,12 @@ from typing import Any
 
 from cocflow.countries import country_name
 
-__all__ = ["Checkpoint", "ForeignPlan", "foreign_plan", "foreign_steps"]
+__all__ = ["OUTCOME_WORDS", "Checkpoint", "ForeignPlan", "foreign_plan", "foreign_steps"]
 
 Event = tuple[int, str, dict[str, Any]]  # (seq, kind, payload)
+
+
+OUTCOME_WORDS = {"go": "go", "no_go": "no go", "pause": "pause", "not_needed": "not needed"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +82,8 @@ def foreign_steps(
     one = Checkpoint(
         "Foreign coverage confirmed",
         bool(last and last[1].get("outcome") == "no_go"),
-        f"entry {last[0]}: screening says {last[1].get('outcome')}: {names} covers the work"
+        f"entry {last[0]}: screening says "
+        f"{OUTCOME_WORDS.get(last[1].get('outcome', ''), '?')}: {names} covers the work"
         if last
         else "no screening recorded",
     )
