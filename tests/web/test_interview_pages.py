@@ -373,3 +373,46 @@ def test_a_no_go_case_shows_the_other_countrys_certificate_to_get(
     assert "Get the other country's certificate" in hub
     assert "The other country's certificate Asked for, received and kept Not started" in hub
     assert "Not needed: no U.S. certificate for this work" in hub
+
+
+def test_a_choice_left_unselected_asks_to_select_one(site: tuple[TestClient, Casework]) -> None:
+    client, _ = site
+    url = _start(client)
+    refused = client.post(url, data={"csrf_token": _csrf(client.get(url).text)})
+    assert refused.status_code == 400
+    assert "Select one of the answers." in _text(refused.text) and "number" not in refused.text
+
+
+def test_the_answer_says_when_today_s_screening_differs_from_the_recorded_one(
+    site: tuple[TestClient, Casework],
+) -> None:
+    client, work = site
+    base = _go_case(Walk(client), client)
+    case_id = base.split("/")[2]
+    assert "differs from the one in the proof file" not in client.get(f"{base}/answer").text
+    import json
+
+    from sqlalchemy import text
+
+    older = {**work.store.get_case(case_id).decision, "outcome": "pause"}  # older rules' answer
+    with work.store.engine.begin() as c:
+        c.execute(text("UPDATE cases SET decision = :d WHERE id = :i"),
+                  {"d": json.dumps(older), "i": case_id})  # fmt: skip
+    page = _text(client.get(f"{base}/answer").text)
+    assert "the answer differs from the one in the proof file (pause)" in page
+
+
+def test_a_no_go_case_s_proof_page_names_the_other_country_s_office(
+    site: tuple[TestClient, Casework],
+) -> None:
+    client, _ = site
+    walk = Walk(client)
+    base = "/".join(_start(client).split("/")[:3])
+    walk.answer(f"{base}/q/kind", answer="self_employed")
+    walk.answer(f"{base}/home/edit?row=new", country="PT", start="2020-01-01", end="")
+    walk.answer(f"{base}/stays/edit?row=new", country="PT", start="2027-01-10",
+                end="2027-12-31", client_name="", client_country="")  # fmt: skip
+    walk.answer(f"{base}/check")
+    proof = _text(client.get(f"{base}/proof").text)
+    assert "The certificate the other country's office sent" in proof
+    assert "The certificate SSA sent" not in proof

@@ -274,6 +274,10 @@ def _parse(question: Question, values: dict[str, str], case: Case) -> Any:
     text = values.get("answer", "")
     if question.kind == "ssn" and not text.strip() and interview.current(case, question):
         return interview.current(case, question)  # kept: the number is never sent back
+    if question.kind in ("choice", "yes_no"):
+        choices = question.choices or interview.YES_NO
+        if text not in {value for value, _ in choices}:  # the page offers only its choices
+            raise ValueError("select one of the answers")
     return interview.parse_answer(question, text)
 
 
@@ -558,6 +562,12 @@ def answer_page(request: Request) -> Response:
     follow = follow_up_questions(case, decision, work.rules)
     plan = work.foreign_plan_of(decision.as_dict())
     view = answer_view(decision, case, follow, plan, conditions(work.rules))
+    stored = summary.decision
+    codes = sorted({r.code for r in decision.all_reasons()})
+    recorded = sorted(
+        {r["code"] for r in stored.get("reasons", [])}
+        | {r["code"] for seg in stored.get("segments", []) for r in seg.get("reasons", [])}
+    )
     return page(
         request,
         "interview/answer.html",
@@ -566,6 +576,9 @@ def answer_page(request: Request) -> Response:
             "answer": view,
             "case_id": case_id,
             "unconfirmed": work.has_changes(case_id),
+            # Screened again today (the rules or the day moved on): not what the proof file holds.
+            "differs": stored.get("outcome") != decision.outcome or recorded != codes,
+            "recorded_outcome": str(stored.get("outcome", "")).replace("_", " "),
         },
     )
 

@@ -354,6 +354,10 @@ def _proof_context(
     by_field = {e.field_id: e.message for e in errors}
     values = values or {}
     added = request.query_params.get("added")
+    # A no go: the other country covers the work, so its office, not SSA, issues the certificate.
+    foreign = overview.outcome == "no_go"
+    issuer = "the other country's office" if foreign else "SSA"
+    issuer_s = "The other country's office's" if foreign else "SSA's"
 
     def field(form: str, name: str, label: str, hint: str = "", **more: Any) -> Question:
         field_id = f"{form}-{name.replace('_', '-')}"
@@ -396,7 +400,9 @@ def _proof_context(
                 "submission",
                 "control_number",
                 "Control number",
-                "Needed for an online request: SSA's confirmation page and e-mail show it.",
+                "The reference the other country's office gave, if any."
+                if foreign
+                else "Needed for an online request: SSA's confirmation page and e-mail show it.",
                 width="medium",
             ),
             "tracking": field(
@@ -409,9 +415,9 @@ def _proof_context(
             "file": upload(
                 "submission",
                 "The confirmation",
-                "SSA's confirmation page or e-mail; for a request sent by mail or fax, a scan of "
-                "the signed letter, the postage receipt or the fax confirmation. PDF, PNG, JPEG, "
-                "EML or TXT.",
+                f"{issuer_s} confirmation page or e-mail; for a request sent by mail or fax, "
+                "a scan of the signed letter, the postage receipt or the fax confirmation. PDF, "
+                "PNG, JPEG, EML or TXT.",
             ),
         },
         "approval": {
@@ -419,7 +425,9 @@ def _proof_context(
                 "approval", "date", "When was it approved? (optional)", date_hint, width="medium"
             ),
             "file": upload(
-                "approval", "The approval", "SSA's approval e-mail or letter, saved as a file."
+                "approval",
+                "The approval",
+                f"{issuer_s} approval e-mail or letter, saved as a file.",
             ),
         },
         "certificate": {
@@ -448,7 +456,7 @@ def _proof_context(
             "file": upload(
                 "certificate",
                 "The certificate",
-                "The certificate SSA sent, scanned or saved as PDF, PNG or JPEG.",
+                f"The certificate {issuer} sent, scanned or saved as PDF, PNG or JPEG.",
             ),
         },
         "delivery": {

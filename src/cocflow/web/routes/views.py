@@ -242,7 +242,10 @@ def answer_view(
         reasons=reasons,
         segments=segments,
         go_if=list(d.go_if),
-        next_actions=[a for a in d.next_actions if "case file" not in a],
+        # The page has its own "File by" section; advice to edit a case file is for the terminal.
+        next_actions=[
+            a for a in d.next_actions if "case file" not in a and not a.startswith("File by")
+        ],
         missing=[(q.id, q.text) for q in follow],
         unasked=[_PLAIN.get(m.split("[")[0], m) for m in d.missing_facts if m not in asked],
         plan=plan,
