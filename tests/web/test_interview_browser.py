@@ -71,3 +71,44 @@ def test_a_freelancer_reaches_the_answer(page: Any, console: list[str]) -> None:
     _look(page, "8-task-list")
     # Only the refused answer's page (status 400) is reported; no script or CSP error.
     assert [m for m in console if "status of 400" not in m] == []
+
+
+def test_the_interview_fits_a_small_screen(page: Any) -> None:
+    """WCAG 1.4.10 (reflow): at 320 pixels wide nothing scrolls sideways."""
+    page.set_viewport_size({"width": 320, "height": 640})
+
+    def fits(name: str) -> None:
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, page.url
+        check_a11y(page)
+        screenshot(page, f"interview-320-{name}")
+
+    page.get_by_role("link", name="Start now").click()
+    page.get_by_role("button", name="Start a new case").click()
+    page.wait_for_url("**/q/kind")
+    fits("kind")
+    page.get_by_label("I work for myself").check()
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url("**/q/citizenship")
+    page.locator("#answer").fill("US")
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url("**/q/operating_since")
+    page.locator("#answer").fill("2019-06-01")
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url("**/home/edit**")
+    fits("home")
+    page.get_by_label("Country", exact=True).fill("United States")
+    page.get_by_label("Living there since").fill("2015-01-01")
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url("**/stays/edit**")
+    fits("stay")
+    page.get_by_label("Country where you will physically do the work").fill("Portugal")
+    page.get_by_label("First day of the work there").fill("2027-03-01")
+    page.get_by_label("Last day").fill("2027-07-31")
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_url("**/check")
+    fits("check")
+    page.get_by_role("button", name="Confirm and see the answer").click()
+    page.wait_for_url("**/answer")
+    fits("answer")
+    page.goto(page.url.rsplit("/", 1)[0])
+    fits("task-list")
