@@ -119,3 +119,35 @@ def test_documents_prepared_before_a_change_of_the_filed_facts_are_out_of_date(
         casework=work, case_id=case_id,
     )  # fmt: skip
     assert statuses(work, case_id)["documents"] == "done"
+
+
+def test_a_rewritten_proof_log_is_not_relied_on_even_when_cached(
+    work: Casework, tmp_path: Path
+) -> None:
+    from sqlalchemy import text
+
+    from cocflow.services.progress import known_progress
+
+    case = read_case(EXAMPLES / "filing-complete.yaml")
+    case_id, _ = work.new_case(case, TODAY)
+    filing.request(case, tmp_path / "out", TODAY, work.rules, casework=work, case_id=case_id)
+    for kind, details in (
+        ("submission", {"channel": "mail"}),
+        ("certificate", {"country": "PT", "period_start": "2027-03-01",
+                         "period_end": "2027-12-31"}),
+        ("delivery", {"to": "client"}),
+    ):  # fmt: skip
+        path = tmp_path / f"{kind}.txt"
+        path.write_text(f"the {kind}")
+        work.add(case_id, kind, path, details)
+    assert case_progress(work, case_id, TODAY).rely
+    assert known_progress(work, case_id, TODAY) is not None
+    with work.store.engine.begin() as c:  # someone who can write the database, not the key
+        if c.dialect.name == "sqlite":
+            c.exec_driver_sql("DROP TRIGGER events_no_update")
+        c.execute(
+            text("UPDATE events SET payload = :p WHERE case_id = :c AND kind = 'delivered'"),
+            {"p": '{"to":"someone else"}', "c": case_id},
+        )
+    assert known_progress(work, case_id, TODAY) is None
+    assert not case_progress(work, case_id, TODAY).rely

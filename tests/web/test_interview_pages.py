@@ -362,13 +362,7 @@ def test_a_no_go_case_shows_the_other_countrys_certificate_to_get(
     site: tuple[TestClient, Casework],
 ) -> None:
     client, _ = site
-    walk = Walk(client)
-    base = "/".join(_start(client).split("/")[:3])
-    walk.answer(f"{base}/q/kind", answer="self_employed")
-    walk.answer(f"{base}/home/edit?row=new", country="PT", start="2020-01-01", end="")
-    walk.answer(f"{base}/stays/edit?row=new", country="PT", start="2027-01-10",
-                end="2027-12-31", client_name="", client_country="")  # fmt: skip
-    walk.answer(f"{base}/check")
+    base = _living_in_portugal(client)
     hub = _text(client.get(base).text)
     assert "Get the other country's certificate" in hub
     assert "The other country's certificate Asked for, received and kept Not started" in hub
@@ -406,6 +400,14 @@ def test_a_no_go_case_s_proof_page_names_the_other_country_s_office(
     site: tuple[TestClient, Casework],
 ) -> None:
     client, _ = site
+    base = _living_in_portugal(client)
+    proof = _text(client.get(f"{base}/proof").text)
+    assert "The certificate the other country's office sent" in proof
+    assert "The certificate SSA sent" not in proof
+
+
+def _living_in_portugal(client: TestClient) -> str:
+    """A self-employed person living and working in Portugal, confirmed: a no go."""
     walk = Walk(client)
     base = "/".join(_start(client).split("/")[:3])
     walk.answer(f"{base}/q/kind", answer="self_employed")
@@ -413,6 +415,4 @@ def test_a_no_go_case_s_proof_page_names_the_other_country_s_office(
     walk.answer(f"{base}/stays/edit?row=new", country="PT", start="2027-01-10",
                 end="2027-12-31", client_name="", client_country="")  # fmt: skip
     walk.answer(f"{base}/check")
-    proof = _text(client.get(f"{base}/proof").text)
-    assert "The certificate the other country's office sent" in proof
-    assert "The certificate SSA sent" not in proof
+    return base

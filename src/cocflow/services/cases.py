@@ -229,17 +229,7 @@ class Casework:
         else:
             decision = screen_case(case, today, self.rules)
             facts, secret = _split(case_data(case))
-            self.store.update_case(
-                case_id,
-                title=case.title,
-                facts=facts,
-                secret=secret,
-                decision=decision.as_dict(),
-                outcome=decision.outcome,
-                rules_version=decision.rules_version,
-                events=[("screened", _screened(decision, self.store.keys, facts, secret))],
-                kind=case.kind,
-            )
+            self._store_screened(case_id, case, decision, facts, secret, events=[])
             changed = []
         self.store.drop_draft(case_id)
         return changed, decision
@@ -290,10 +280,21 @@ class Casework:
                 if (old_secret.get("records") or {}).get(name) != secret["records"].get(name)
             ]
         )
-        events: list[tuple[str, dict[str, Any]]] = []
-        if changed:
-            events.append(("facts_changed", {"paths": changed}))
-        events.append(("screened", _screened(decision, self.store.keys, facts, secret)))
+        events = [("facts_changed", {"paths": changed})] if changed else []
+        self._store_screened(case_id, case, decision, facts, secret, events=events)
+        return changed, decision
+
+    def _store_screened(
+        self,
+        case_id: str,
+        case: Case,
+        decision: Decision,
+        facts: dict[str, Any],
+        secret: dict[str, Any],
+        *,
+        events: list[tuple[str, dict[str, Any]]],
+    ) -> None:
+        """Store the facts and their screening, ``events`` then the screening in the log."""
         self.store.update_case(
             case_id,
             title=case.title,
@@ -302,10 +303,9 @@ class Casework:
             decision=decision.as_dict(),
             outcome=decision.outcome,
             rules_version=decision.rules_version,
-            events=events,
+            events=[*events, ("screened", _screened(decision, self.store.keys, facts, secret))],
             kind=case.kind,
         )
-        return changed, decision
 
     def show(self, case_id: str) -> dict[str, Any]:
         """The case for display: the SSN masked, the date of birth hidden."""
@@ -525,7 +525,7 @@ class Casework:
     def entries(self, case_id: str) -> list[ChainEntry]:
         return self.store.events(case_id)
 
-    def verify(self, case_id: str) -> tuple[int, str] | None:
+    def verify(self, case_id: str, *, files: bool = True) -> tuple[int, str] | None:
         """``None`` when the chain and every file check out, else (entry, what is wrong)."""
         entries = self.store.events(case_id)
         broken = first_break(entries)
@@ -546,6 +546,8 @@ class Casework:
         mismatch = self._case_matches_log(case_id, entries)
         if mismatch is not None:
             return mismatch
+        if not files:
+            return None
         for entry in entries:
             payload = json.loads(entry.payload)
             file = payload.get("file")

@@ -90,11 +90,18 @@ def known_progress(work: Casework, case_id: str, today: date) -> CaseProgress | 
         quick = (stamp, today, work.files_signature(case_id, stamp[1:3]))
         if quick == key:
             return progress
-    if _key(work, case_id, today) != key:
+    if _key(work, case_id, today) != key or not _still_proven(work, case_id, progress):
         return None
     if version is not None:
         seen[case_id] = version
     return progress
+
+
+def _still_proven(work: Casework, case_id: str, progress: CaseProgress) -> bool:
+    """Something was written to the database, though not through this case's stamp: a task
+    list that says "rely on the exemption" is kept only while the proof log still verifies (its
+    files are watched by their sizes and times)."""
+    return not progress.rely or work.verify(case_id, files=False) is None
 
 
 def case_progress(work: Casework, case_id: str, today: date) -> CaseProgress:
@@ -106,7 +113,7 @@ def case_progress(work: Casework, case_id: str, today: date) -> CaseProgress:
     memo: dict[str, tuple[tuple[object, ...], CaseProgress]] = work.memo.setdefault("progress", {})
     key = _key(work, case_id, today)
     found = memo.get(case_id)
-    if found is not None and found[0] == key:
+    if found is not None and found[0] == key and _still_proven(work, case_id, found[1]):
         return found[1]
     progress = _progress(work, case_id, today)
     if len(memo) >= _MEMO_SIZE:
