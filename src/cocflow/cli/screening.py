@@ -149,8 +149,9 @@ def details(
 ) -> None:
     """Ask, in plain words, what the request still needs, and add the answers to the file.
 
-    Only what the pre-submit check finds missing is asked, then the records the request is
-    checked against (the Social Security card, the passport). The file is written again.
+    Only what the check finds missing is asked, then your records (SSN card, passport).
+
+    The file is written again, without its comments.
 
     Example: cocflow details lisbon.yaml
     """
