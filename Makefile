@@ -28,16 +28,21 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy -p cocflow
 
-# The browser tests (tests/web) drive Debian's chromium; install it where apt-get can.
+# The browser tests (tests/web) drive Debian's chromium, and the document tests read PDFs with
+# poppler's pdftotext and pdftoppm; install them where apt-get can.
 CHROMIUM := /usr/bin/chromium
+PDFTOTEXT := /usr/bin/pdftotext
 browser:
-	@if [ ! -x $(CHROMIUM) ]; then \
+	@missing=""; \
+	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
+	[ -x $(PDFTOTEXT) ] || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
 		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-			echo "Installing chromium for the browser tests"; \
-			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-				|| echo "Could not install chromium: the browser tests will not run"; \
+			echo "Installing$$missing for the tests"; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
+				|| echo "Could not install$$missing: the tests that need them will not run"; \
 		else \
-			echo "$(CHROMIUM) is missing: the browser tests will not run (apt-get install chromium)"; \
+			echo "Missing$$missing: the tests that need them will not run (apt-get install$$missing)"; \
 		fi; \
 	fi
 

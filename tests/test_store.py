@@ -20,6 +20,7 @@ from cocflow.io.settings import Settings
 from cocflow.rules.loader import RuleBook
 from cocflow.services.cases import Casework, open_casework
 from cocflow.store.crypto import DecryptError, decrypt
+from tests.vaults import rewrite, stored_names
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETE = ROOT / "examples" / "filing-complete.yaml"
@@ -107,7 +108,7 @@ def test_unknown_case_and_bad_files_write_nothing(work: Casework, tmp_path: Path
             work.add(case_id, "other", _file(tmp_path, name, content), {})
         assert caught.value.problems[0].code == code
     assert len(work.entries(case_id)) == 1
-    assert not any(p.is_file() for p in (work.vault.root / "objects").rglob("*"))
+    assert stored_names(work) == []
 
 
 def _chain(work: Casework, tmp_path: Path) -> str:
@@ -183,11 +184,11 @@ def test_verify_names_the_first_bad_entry(
 def test_verify_detects_a_changed_file(work: Casework, tmp_path: Path) -> None:
     case_id = _chain(work, tmp_path)
     payload = json.loads(work.entries(case_id)[2].payload)
-    stored = work.vault.path(payload["file"]["sha256"])
-    stored.chmod(0o600)
-    data = bytearray(stored.read_bytes())
-    data[5] ^= 1
-    stored.write_bytes(bytes(data))
+
+    def flip(data: bytes) -> bytes:
+        return data[:5] + bytes([data[5] ^ 1]) + data[6:]
+
+    rewrite(work, payload["file"]["sha256"], flip)
     assert work.verify(case_id) == (
         3,
         f"its file {payload['file']['sha256'][:12]}... is missing or changed",
@@ -198,8 +199,7 @@ def test_the_same_file_is_stored_once(work: Casework, tmp_path: Path) -> None:
     case_id, _ = work.new_case(read_case(COMPLETE), TODAY)
     for name in ("a.txt", "b.txt"):
         work.add(case_id, "other", _file(tmp_path, name, b"same bytes\n"), {})
-    objects = [p for p in (work.vault.root / "objects").rglob("*") if p.is_file()]
-    assert len(objects) == 1
+    assert len(stored_names(work)) == 1
 
 
 def test_checkpoints_in_order(work: Casework, tmp_path: Path) -> None:
@@ -568,7 +568,7 @@ def test_the_kept_letter_is_verified_like_any_file(work: Casework, tmp_path: Pat
     )
     assert filed.entry is not None and work.verify(case_id) is None
     name = json.loads(filed.entry.payload)["letter_file"]["mac"]
-    work.vault.path(name).write_bytes(b"not the letter")
+    rewrite(work, name, lambda _: b"not the letter")
     assert work.verify(case_id) == (filed.entry.seq, "its letter is missing or changed")
 
 

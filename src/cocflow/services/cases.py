@@ -31,6 +31,7 @@ from cocflow.services.filing import RequestResult
 from cocflow.services.screening import screen_case
 from cocflow.store.crypto import Keys, decrypt, encrypt, keyed_digest, load_keys
 from cocflow.store.db import database_exists, open_engine, sqlite_url
+from cocflow.store.dbvault import DatabaseVault
 from cocflow.store.repo import CaseSummary, Store, unknown_case
 from cocflow.store.vault import StoredFile, Vault
 from cocflow.tracking.checkpoints import CHECKPOINT_NAMES, us_checkpoints
@@ -512,15 +513,7 @@ class Casework:
                     found.append(payload["letter_file"]["mac"])
             cached = (stamp, tuple(found))
             names[case_id] = cached
-        out = []
-        for name in cached[1]:
-            try:
-                info = self.vault.path(name).stat()
-            except OSError:
-                out.append((name, -1, -1))
-            else:
-                out.append((name, info.st_size, info.st_mtime_ns))
-        return tuple(out)
+        return tuple((name, *self.vault.signature(name)) for name in cached[1])
 
     def entries(self, case_id: str) -> list[ChainEntry]:
         return self.store.events(case_id)
@@ -785,11 +778,11 @@ def open_casework(settings: Settings, rules: RuleBook) -> Casework:
     except BaseException:
         engine.dispose()
         raise
-    vault = Vault(
-        settings.home / "files",
-        max_bytes=settings.max_file_mb * 1024 * 1024,
-        key=keys.data_key,
-    )
+    limit = settings.max_file_mb * 1024 * 1024
+    if engine.dialect.name == "sqlite":
+        vault = Vault(settings.home / "files", max_bytes=limit, key=keys.data_key)
+    else:  # a shared database: the documents go where every member reaches them
+        vault = DatabaseVault(engine, settings.home / "files", max_bytes=limit, key=keys.data_key)
     work = Casework(store, vault, rules)
     work.created_key = created[0] if created else None
     return work

@@ -65,8 +65,7 @@ def backup(work: Any, out: Path) -> tuple[int, int]:
         head = {"cocflow_backup": BACKUP_FORMAT, "tables": tables}
         archive.writestr("tables.json", json.dumps(head, sort_keys=True))
         for file in tables["files"]:
-            path = work.vault.path(file["sha256"])
-            archive.writestr(f"objects/{file['sha256']}", path.read_bytes())
+            archive.writestr(f"objects/{file['sha256']}", work.vault.raw(file["sha256"]))
     sealed: list[bytes] = []
     writer = SealedWriter(work.store.keys.data_key, sealed.append)
     writer.write(members.getvalue())
@@ -103,9 +102,7 @@ def restore(work: Any, source: Path) -> list[tuple[str, tuple[int, str] | None]]
             raise _refuse("BAD_FORMAT", "the file is not a cocflow backup.", "check the file.")
         tables = head["tables"]
         for file in tables["files"]:
-            target = work.vault.path(file["sha256"])
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            atomic_write(target, archive.read(f"objects/{file['sha256']}"))
+            work.vault.put_raw(file["sha256"], archive.read(f"objects/{file['sha256']}"))
     with Session(work.store.engine) as session, session.begin():
         for model in _TABLES:
             for row in tables.get(model.__tablename__, []):

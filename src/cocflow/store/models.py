@@ -2,10 +2,36 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "CaseRow", "DraftRow", "EventRow", "FileRow", "SecretRow", "TripRow"]
+__all__ = [
+    "AuditRow",
+    "Base",
+    "CaseRow",
+    "DraftRow",
+    "EventRow",
+    "FileRow",
+    "MappingRow",
+    "MemberRow",
+    "ObjectRow",
+    "OrgRow",
+    "SecretRow",
+    "SessionRow",
+    "TokenRow",
+    "TripRow",
+    "UserRow",
+]
 
 
 class Base(DeclarativeBase):
@@ -14,6 +40,8 @@ class Base(DeclarativeBase):
 
 class CaseRow(Base):
     __tablename__ = "cases"
+    # Re-importing a roster finds the same case by the client's reference in its organisation.
+    __table_args__ = (Index("uq_cases_org_client_ref", "org_id", "client_ref", unique=True),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     created_at: Mapped[str] = mapped_column(String(32))
@@ -28,6 +56,14 @@ class CaseRow(Base):
     head_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # HMAC of the head with the key kept outside the database: rewriting the chain needs it.
     head_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Team mode: the organisation that holds the case (None on a single person's install),
+    # the member it is assigned to, and the client's own reference and name from the roster.
+    org_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id"), index=True, nullable=True
+    )
+    assignee_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    client_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    client_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class SecretRow(Base):
@@ -93,3 +129,122 @@ class TripRow(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     origin: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[str] = mapped_column(String(32))
+
+
+# --- team mode ---------------------------------------------------------------------------
+
+
+class OrgRow(Base):
+    """An organisation: a firm or a payroll team; nobody outside it sees its cases."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class UserRow(Base):
+    """A person who signs in. ``password_hash`` is argon2id (None until an invitation is
+    accepted); the TOTP secret is encrypted like an SSN."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    totp_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class MemberRow(Base):
+    """A user's place in an organisation: the role, whether a preparer sees every case (not
+    only those assigned), and for a client the one case that is theirs."""
+
+    __tablename__ = "memberships"
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    all_cases: Mapped[bool] = mapped_column(Boolean, default=False)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class SessionRow(Base):
+    """A signed-in browser. Only a keyed digest of the cookie's value is stored."""
+
+    __tablename__ = "web_sessions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    second_factor: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[str] = mapped_column(String(32))
+    seen_at: Mapped[str] = mapped_column(String(32))
+
+
+class TokenRow(Base):
+    """A single-use or revocable secret: an invitation, a password reset, a client's
+    questionnaire link, a personal access token or a calendar feed. Only a keyed digest of
+    the secret is stored; the link or token itself is shown once."""
+
+    __tablename__ = "tokens"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
+    role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    used_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    revoked_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class AuditRow(Base):
+    """One entry of the append-only, hash-chained audit log: who did what, to which case,
+    when (UTC), and whether it was allowed."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str | None] = mapped_column(String(32), index=True, nullable=True)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ObjectRow(Base):
+    """A stored document's encrypted bytes, where every member of a team reaches them."""
+
+    __tablename__ = "vault_objects"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class MappingRow(Base):
+    """A roster layout's remembered column mapping and date order, per organisation."""
+
+    __tablename__ = "roster_mappings"
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mapping: Mapped[str] = mapped_column(Text)
+    date_order: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    updated_at: Mapped[str] = mapped_column(String(32))

@@ -25,9 +25,10 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from cocflow.errors import InputError, Problem
-from cocflow.io.atomic import StagedFile, remove_stale
+from cocflow.io.atomic import StagedFile, atomic_write, remove_stale
 from cocflow.store.crypto import DecryptError
 from cocflow.store.sealed import MAGIC, SealedWriter, is_sealed, open_sealed
 
@@ -147,6 +148,15 @@ def _empty() -> InputError:
     return _reject("FILE_EMPTY", "The file is empty.", "Choose the saved document, not a blank.")
 
 
+def _writer(fd: int) -> Callable[[bytes | memoryview], None]:
+    def write_all(data: bytes | memoryview) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+
+    return write_all
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -176,9 +186,33 @@ class Vault:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
+    def _open(self, sha256: str) -> BinaryIO:
+        """The stored form of the object (FileNotFoundError if there is none)."""
+        return open(self.path(sha256), "rb")
+
+    def raw(self, sha256: str) -> bytes:
+        """The object as stored (encrypted when the vault has a key), for backups."""
+        with self._open(sha256) as handle:
+            return handle.read()
+
+    def put_raw(self, sha256: str, data: bytes) -> None:
+        """Put back an object as :meth:`raw` gave it (restoring a backup)."""
+        target = self.path(sha256)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        atomic_write(target, data)
+
+    def signature(self, sha256: str) -> tuple[int, int]:
+        """What changes when the stored object is replaced: (size, modification time), or
+        (-1, -1) when it is missing."""
+        try:
+            info = self.path(sha256).stat()
+        except OSError:
+            return (-1, -1)
+        return (info.st_size, info.st_mtime_ns)
+
     def _plain(self, sha256: str) -> Iterator[bytes]:
         """The document's bytes, chunk by chunk (decrypted when it was stored encrypted)."""
-        with open(self.path(sha256), "rb") as handle:
+        with self._open(sha256) as handle:
             if is_sealed(handle.read(len(MAGIC))):
                 if self.key is None:
                     raise DecryptError("The stored file is encrypted and no key was given.")
@@ -276,6 +310,21 @@ class Vault:
             "Choose the document itself.",
         )
 
+    def _begin(
+        self, source: io.RawIOBase | io.BytesIO, claimed: str, what: str
+    ) -> tuple[bytearray, int, str, _Text | None]:
+        """The first chunk read and checked: the buffer, its length, the media type sniffed
+        from it (it must agree with ``claimed``) and a text checker for text kinds."""
+        limit = self.max_bytes
+        buffer = bytearray(min(CHUNK, limit + 1))
+        first = source.readinto(buffer) or 0
+        if first == 0:
+            raise _empty()
+        if first > limit:
+            raise _too_large(limit)
+        media_type = _agree(claimed, _sniff(bytes(buffer[: min(first, SNIFF)])), what)
+        return buffer, first, media_type, (_Text() if media_type in (TXT, EML) else None)
+
     def _dir(self, path: Path) -> bool:
         """Create ``path`` 0700 if missing; True if it was created."""
         try:
@@ -293,16 +342,7 @@ class Vault:
         name: str | None = None,
     ) -> StoredFile:
         """Copy ``source`` into the vault, hashing and checking it; the shared storage path."""
-        limit = self.max_bytes
-        buffer = bytearray(min(CHUNK, limit + 1))
-        first = source.readinto(buffer) or 0
-        if first == 0:
-            raise _empty()
-        if first > limit:
-            raise _too_large(limit)
-        media_type = _agree(claimed, _sniff(bytes(buffer[: min(first, SNIFF)])), what)
-        text = _Text() if media_type in (TXT, EML) else None
-
+        buffer, first, media_type, text = self._begin(source, claimed, what)
         if not self.root.is_dir():
             self.root.parent.mkdir(parents=True, exist_ok=True)
         for folder in (self.root, self.root / "tmp", self.root / "objects"):
@@ -310,7 +350,7 @@ class Vault:
         remove_stale(self.root / "tmp", "*.tmp")  # left by a killed process
         staged = StagedFile(self.root / "tmp", "ingest", 0o600)  # nameless until complete
         try:
-            sha, size = self._copy(source, staged.fd, buffer, first, text)
+            sha, size = self._copy(source, _writer(staged.fd), buffer, first, text)
             staged.sync()  # durable before it gets its name
             sha = name or sha
             target = self.path(sha)
@@ -328,19 +368,13 @@ class Vault:
     def _copy(
         self,
         source: io.RawIOBase | io.BytesIO,
-        fd: int,
+        write_all: Callable[[bytes | memoryview], None],
         buffer: bytearray,
         n: int,
         text: _Text | None,
     ) -> tuple[str, int]:
-        """Hash and write ``buffer[:n]`` then the rest of ``source``, encrypted when the vault
-        has a key; (sha256 of the plaintext, size)."""
-
-        def write_all(data: bytes | memoryview) -> None:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-
+        """Hash and write ``buffer[:n]`` then the rest of ``source`` through ``write_all``,
+        encrypted when the vault has a key; (sha256 of the plaintext, size)."""
         sealer = SealedWriter(self.key, write_all) if self.key is not None else None
         sink = sealer.write if sealer is not None else write_all
         view = memoryview(buffer)

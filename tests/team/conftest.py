@@ -1,0 +1,46 @@
+"""A team's store on each kind of database, with a clock the tests move."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cocflow.io.settings import Settings
+from cocflow.rules.loader import RuleBook
+from cocflow.services.accounts import Accounts
+from cocflow.services.cases import Casework, open_casework
+from cocflow.store.team import TeamStore
+
+OWNER_PASSWORD = "correct horse battery staple 42"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def team_work(database_url: str, tmp_path: Path, rules: RuleBook) -> Iterator[Casework]:
+    env = {"COCFLOW_HOME": str(tmp_path / "home"), "COCFLOW_DATABASE_URL": database_url}
+    opened = open_casework(Settings.from_env(env), rules)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def accounts(team_work: Casework, clock: Clock) -> Accounts:
+    return Accounts(TeamStore(team_work.store.engine, team_work.store.keys), clock=clock)
