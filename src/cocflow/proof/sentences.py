@@ -8,7 +8,14 @@ __all__ = ["entry_sentence"]
 
 
 def entry_sentence(kind: str, p: dict[str, Any]) -> str:
-    """A proof-file entry as a sentence a person reads (the dates are the ones recorded)."""
+    """A proof-file entry as a sentence a person reads (the dates are the ones recorded),
+    naming the team member who recorded it, when one did."""
+    said = _sentence(kind, p)
+    who = (p.get("by") or {}).get("name") if isinstance(p.get("by"), dict) else None
+    return f"{said} Recorded by {who}." if who else said
+
+
+def _sentence(kind: str, p: dict[str, Any]) -> str:
     on = f" on {p['date']}" if p.get("date") else ""
     channel = p.get("channel")
     by = {"online": " online", "hand": " by hand", None: ""}.get(channel, f" by {channel}")
@@ -31,6 +38,8 @@ def entry_sentence(kind: str, p: dict[str, Any]) -> str:
         ref = f", control number {p['control_number']}" if p.get("control_number") else ""
         track = f", tracking {p['tracking']}" if p.get("tracking") else ""
         return f"Request submitted{by}{on}{ref}{track}.{kept}"
+    if kind == "request_approved":
+        return "Request signed off by a reviewer (the exact request data prepared)."
     if kind == "approved":
         return f"Approval received{on}.{kept}"
     if kind == "certificate_received":

@@ -64,6 +64,7 @@ class CaseRow(Base):
     assignee_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     client_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
     client_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    client_notes: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON: heading -> value
 
 
 class SecretRow(Base):

@@ -6,7 +6,9 @@ import json
 import re
 import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +30,20 @@ from cocflow.store.crypto import (
 )
 from cocflow.store.models import CaseRow, DraftRow, EventRow, FileRow, SecretRow, TripRow
 
-__all__ = ["CaseSummary", "Store", "TripRecord", "now"]
+__all__ = ["CaseSummary", "Store", "TripRecord", "acting", "now"]
+
+# Who is acting (team mode): every proof entry written meanwhile records it as "by".
+_ACTING: ContextVar[dict[str, str] | None] = ContextVar("cocflow_acting", default=None)
+
+
+@contextmanager
+def acting(by: dict[str, str] | None) -> Iterator[None]:
+    """Record ``by`` (a member's id and name) in every proof entry written inside."""
+    token = _ACTING.set(by)
+    try:
+        yield
+    finally:
+        _ACTING.reset(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +338,8 @@ class Store:
         ).first()
         seq = (last.seq + 1) if last else 1
         prev = last.hash if last else GENESIS
-        text = canonical(payload)
+        by = _ACTING.get()
+        text = canonical({**payload, "by": by} if by else payload)
         digest = entry_hash(seq, case_id, kind, stamp, text, prev)
         case_row = session.get(CaseRow, case_id)
         assert case_row is not None

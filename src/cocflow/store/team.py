@@ -86,6 +86,7 @@ class TeamCase:
     outcome: str
     updated_at: str
     decision: dict[str, Any]
+    head_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,7 @@ def _team_case(row: CaseRow) -> TeamCase:
         row.outcome,
         row.updated_at,
         json.loads(row.decision),
+        row.head_hash,
     )
 
 
@@ -461,13 +463,24 @@ class TeamStore:
                 update(CaseRow).where(CaseRow.id == case_id).values(assignee_id=assignee_id)
             )
 
-    def set_client(self, case_id: str, client_name: str | None) -> None:
+    def set_client(
+        self, case_id: str, client_name: str | None, notes: dict[str, str] | None = None
+    ) -> None:
+        """The client's name and the roster's other columns, kept as notes on the case."""
         with Session(self.engine) as session, session.begin():
             session.execute(
                 update(CaseRow)
                 .where(CaseRow.id == case_id)
-                .values(client_name=client_name and client_name[:200])
+                .values(
+                    client_name=client_name and client_name[:200],
+                    client_notes=canonical(notes) if notes else None,
+                )
             )
+
+    def client_notes(self, case_id: str) -> dict[str, str]:
+        with Session(self.reader) as session:
+            text = session.scalar(select(CaseRow.client_notes).where(CaseRow.id == case_id))
+            return dict(json.loads(text)) if text else {}
 
     def case_by_ref(self, org_id: str, client_ref: str) -> str | None:
         with Session(self.reader) as session:

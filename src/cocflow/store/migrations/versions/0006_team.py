@@ -1,6 +1,6 @@
 """Team mode: organisations, users and their roles, signed-in sessions, single-use tokens, the
 append-only audit log, documents stored in the database, remembered roster mappings, and the
-case's organisation, assignee and client reference."""
+case's organisation, assignee, client reference and notes from the roster."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ CASE_COLUMNS = (
     ("assignee_id", "VARCHAR(32)", "users"),
     ("client_ref", "VARCHAR(100)", None),
     ("client_name", "VARCHAR(200)", None),
+    ("client_notes", "TEXT", None),
 )
 
 
