@@ -13,7 +13,8 @@ import pytest
 from cocflow.io.casefile import read_case
 from cocflow.services.access import Denied
 from cocflow.services.cases import Casework
-from cocflow.services.team import Desk, NotApproved
+from cocflow.services.signoff import NotApproved
+from cocflow.services.team import Desk
 from cocflow.store.team import TeamStore
 from tests.team.support import Team, make_team
 

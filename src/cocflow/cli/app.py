@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from cocflow.cli import cases, keys, proof, screening, serve, tracking
+from cocflow.cli import cases, keys, proof, screening, serve, team, tracking
 from cocflow.cli.common import _state
 
 __all__ = ["app", "main"]
@@ -55,6 +55,7 @@ app.command()(tracking.reminders)
 app.command()(cases.backup)
 app.command()(cases.restore)
 app.add_typer(keys.key_app, name="key")
+app.add_typer(team.team_app, name="team")
 
 
 def main() -> None:

@@ -20,6 +20,24 @@ def serve(
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Print the link without opening a browser.")
     ] = False,
+    team: Annotated[
+        bool,
+        typer.Option(
+            "--team",
+            help="Serve a team: members sign in (set up with 'cocflow team init'); any "
+            "address may be given to --host.",
+        ),
+    ] = False,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host", help="With --team: a host name the server answers (repeat it)."
+        ),
+    ] = None,
+    proxy: Annotated[
+        bool,
+        typer.Option("--proxy", help="With --team: behind an HTTPS proxy on 127.0.0.1."),
+    ] = False,
 ) -> None:
     """Show cocflow's pages in a browser on this computer, until Ctrl+C.
 
@@ -31,6 +49,20 @@ def serve(
     from cocflow.web.server import serve as serve_web
 
     settings = _run(Settings.from_env)
+    if team:
+        from cocflow.web.team.server import serve_team
+
+        _run(
+            lambda: serve_team(
+                settings,
+                host=host,
+                port=port or 8000,
+                allowed_hosts=allowed_host or [],
+                proxy=proxy,
+                echo=typer.echo,
+            )
+        )
+        return
     _run(
         lambda: serve_web(
             settings, host=host, port=port, open_browser=not no_browser, echo=typer.echo

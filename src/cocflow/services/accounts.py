@@ -343,6 +343,34 @@ class Accounts:
         self.store.close_sessions_of(user.id)  # every browser signs in again
         self.store.audit(org_id=token.org_id, actor=user.id, action="password.reset")
 
+    # --- a client's questionnaire link ---------------------------------------------------
+
+    def open_questionnaire(self, secret: str) -> tuple[SignIn, str]:
+        """Sign a client in to their own case with a questionnaire link (it works once): the
+        session's cookie and the case id. The client gets a member record of role client,
+        tied to the case, the first time."""
+        token = self._grant(secret, TokenKind.QUESTIONNAIRE)
+        case_id = token.case_id or ""
+        if not self.store.use_token(token.digest):
+            raise _problem("link", "LINK_USED", "This link was already used.", "ask for a new one.")
+        email = f"client-{case_id}@clients.cocflow.invalid"  # no address is known or needed
+        user = self.store.user_by_email(email)
+        user_id = user.id if user else self.store.create_user(email, "Client", None)
+        self.store.add_member(token.org_id, user_id, Role.CLIENT.value, case_id=case_id)
+        cookie = new_token()
+        self.store.open_session(
+            self._digest(cookie),
+            user_id,
+            token.org_id,
+            secrets.token_urlsafe(32),
+            second_factor=True,
+            at=self.clock().isoformat(),
+        )
+        self.store.audit(
+            org_id=token.org_id, actor=user_id, action="questionnaire.open", target=case_id
+        )
+        return SignIn(cookie, False), case_id
+
     # --- personal access tokens (the API) -------------------------------------------------
 
     def new_access_token(self, signed: SignedIn, label: str) -> str:

@@ -10,6 +10,7 @@ import base64
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -150,6 +151,8 @@ class Casework:
         self.store, self.vault, self.rules = store, vault, rules
         self.created_key: Path | None = None  # set when this opening made a new key file
         self.memo: dict[str, Any] = {}  # what services derive, kept while its inputs last
+        # Run first by add(case_id, kind): a team's sign-off guard (services/signoff.py).
+        self.before_add: Callable[[str, str], None] | None = None
 
     def close(self) -> None:
         """Release the database connections."""
@@ -344,6 +347,8 @@ class Casework:
         """Record ``kind`` with ``details`` and its ``file`` (kept under ``original_name`` when
         the file had another name before it reached this computer, as an upload does)."""
         self.store.get_case(case_id)  # unknown case: fail before touching the vault
+        if self.before_add is not None:
+            self.before_add(case_id, kind)
         if kind not in KINDS:
             raise InputError(
                 [
@@ -784,5 +789,8 @@ def open_casework(settings: Settings, rules: RuleBook) -> Casework:
     else:  # a shared database: the documents go where every member reaches them
         vault = DatabaseVault(engine, settings.home / "files", max_bytes=limit, key=keys.data_key)
     work = Casework(store, vault, rules)
+    from cocflow.services.signoff import guard
+
+    work.before_add = guard(work)
     work.created_key = created[0] if created else None
     return work

@@ -10,14 +10,14 @@ who did not prepare it has approved it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cocflow.accounts.tokens import TokenKind, new_token, token_digest
 from cocflow.case import Case, missing, public_title
 from cocflow.errors import CocflowError, InputError, Problem
 from cocflow.io.csvio import to_csv
@@ -27,10 +27,11 @@ from cocflow.services.access import Action, Actor, CaseAccess, Denied, NotFound,
 from cocflow.services.cases import INCOMPLETE, Casework
 from cocflow.services.documents import prepare_and_record
 from cocflow.services.filing import NotReady
+from cocflow.services.signoff import Approval, approval
 from cocflow.store.repo import acting
 from cocflow.store.team import TeamCase, TeamStore
 
-__all__ = ["DUE_SOON_DAYS", "Approval", "BoardRow", "Desk", "NotApproved", "Prepared"]
+__all__ = ["DUE_SOON_DAYS", "BoardRow", "Desk", "Prepared"]
 
 DUE_SOON_DAYS = 30
 BOARD_COLUMNS = (
@@ -45,22 +46,6 @@ BOARD_COLUMNS = (
     "assignee",
     "sign_off",
 )
-
-
-class NotApproved(CocflowError):
-    """The request was not approved by a reviewer (or the approval no longer holds)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Approval:
-    """Where a case's sign-off stands: ``state`` is "none" (no request prepared), "waiting",
-    "approved" or "void" (approved, then the request or the facts changed)."""
-
-    state: str
-    request_mac: str | None = None
-    preparer: str | None = None
-    reviewer: str | None = None
-    why: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +188,25 @@ class Desk:
         ssn = self.work.store.secrets(case_id).get("ssn")
         return str(ssn) if ssn else None
 
+    def questionnaire(self, actor: Actor, case_id: str, days: int = 14) -> str:
+        """A single-use link's secret for the client to answer the questions their case still
+        needs (valid ``days`` days). The link carries no personal data; the owner or preparer
+        hands it over. Opening it signs the client in to their own case only."""
+        self.access(actor, case_id, Action.QUESTIONNAIRE_SEND)
+        assert actor.org_id is not None
+        secret = new_token("cfq_")
+        self.team.add_token(
+            token_digest(self.team.keys.mac_key, secret),
+            TokenKind.QUESTIONNAIRE.value,
+            actor.org_id,
+            case_id=case_id,
+            role=Role.CLIENT.value,
+            created_by=actor.user_id,
+            expires_at=(datetime.now(UTC) + timedelta(days=days)).isoformat(),
+        )
+        self._audit(actor, "questionnaire.send", case_id)
+        return secret
+
     # --- the board -----------------------------------------------------------------------
 
     def cases(self, actor: Actor) -> list[TeamCase]:
@@ -301,24 +305,7 @@ class Desk:
 
     def approval(self, case_id: str) -> Approval:
         """Where the sign-off of the case's last prepared request stands."""
-        entries = self.work.entries(case_id)
-        request = _last(entries, "request_prepared", lambda p: "purpose" not in p)
-        if request is None:
-            return Approval("none")
-        payload = json.loads(request.payload)
-        mac = payload.get("request_json_mac")
-        preparer = (payload.get("by") or {}).get("id")
-        approved = _last(
-            entries, "request_approved", lambda p: p.get("request_json_mac") == mac, after=request
-        )
-        if approved is None:
-            return Approval("waiting", mac, preparer)
-        given = json.loads(approved.payload)
-        reviewer = (given.get("by") or {}).get("id")
-        changed = _last(entries, "facts_changed", lambda p: True, after=approved)
-        if changed is not None:
-            return Approval("void", mac, preparer, reviewer, "the facts changed after approval")
-        return Approval("approved", mac, preparer, reviewer)
+        return approval(self.work, case_id)
 
     def approve(self, actor: Actor, case_id: str) -> ChainEntry:
         """Approve the case's last prepared request, as a reviewer who did not prepare it."""
@@ -360,13 +347,7 @@ class Desk:
         self.access(actor, case_id, Action.PROOF_ADD)
         if kind == "submission":
             self.access(actor, case_id, Action.REQUEST_FILE)
-            state = self.approval(case_id)
-            if state.state != "approved":
-                raise NotApproved(
-                    "The request cannot be recorded as filed before a reviewer approves it"
-                    + (f" ({state.why}: approve it again)." if state.why else ".")
-                )
-        with self._as(actor):
+        with self._as(actor):  # the sign-off itself is checked by every face's Casework.add
             entry = self.work.add(case_id, kind, file, details, original_name)
         self._audit(actor, "proof.add", case_id, detail={"kind": kind})
         return entry
@@ -383,18 +364,3 @@ class Desk:
 
 def _is_case_id(text: str) -> bool:
     return len(text) == 16 and all(c in "0123456789abcdef" for c in text)
-
-
-def _last(
-    entries: Sequence[ChainEntry],
-    kind: str,
-    keep: Any,
-    after: ChainEntry | None = None,
-) -> ChainEntry | None:
-    """The last entry of ``kind`` whose payload ``keep`` accepts (only after ``after``)."""
-    for entry in reversed(entries):
-        if after is not None and entry.seq <= after.seq:
-            return None
-        if entry.kind == kind and keep(json.loads(entry.payload)):
-            return entry
-    return None

@@ -74,13 +74,20 @@ def _own_origin(scope: Scope, headers: Headers) -> str:
 class CsrfCheck:
     """Refuses state-changing requests that do not come from cocflow's own pages."""
 
-    def __init__(self, app: ASGIApp, *, pages: Pages, max_body: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, pages: Pages, max_body: int, exempt: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.pages = pages
         self.max_body = max_body
+        self.exempt = exempt  # paths with no cookie at all (an API that takes bearer tokens)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in SAFE_METHODS
+            or (self.exempt and scope["path"].startswith(self.exempt))
+        ):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)

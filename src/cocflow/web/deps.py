@@ -22,6 +22,11 @@ _opening = threading.Lock()
 def casework(request: Request) -> Casework:
     """The case store of this server, opened once (on first use) and shared by the routes."""
     state = request.app.state
+    team = getattr(state, "team", None)
+    if team is not None:  # the team server: its store, opened once
+        team.open()
+        assert isinstance(team.work, Casework)
+        return team.work
     with _opening:
         work = getattr(state, "work", None)
         if work is None:

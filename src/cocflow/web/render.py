@@ -24,7 +24,12 @@ STATIC = HERE / "static"
 
 def _context(request: Request) -> dict[str, Any]:
     session = session_of(request)
-    return {"csrf_token": session.csrf_token if session else "", "TaskStatus": TaskStatus}
+    signed = request.scope.get("state", {}).get("signed")  # a team member (web/team/gate.py)
+    return {
+        "csrf_token": session.csrf_token if session else "",
+        "TaskStatus": TaskStatus,
+        "signed": signed,
+    }
 
 
 def environment() -> jinja2.Environment:

@@ -1,0 +1,116 @@
+"""The team's commands, run on the server by whoever holds its key: set up the organisation and
+its first owner, list members, and make a password-reset link for a member locked out."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cocflow.cli.common import _run
+
+if TYPE_CHECKING:
+    from cocflow.services.accounts import Accounts
+    from cocflow.services.cases import Casework
+
+team_app = typer.Typer(
+    help="Set up a team server: its organisation, owner and members.", no_args_is_help=True
+)
+
+
+def _password() -> str:
+    if sys.stdin.isatty():
+        return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _accounts() -> tuple[Casework, Accounts]:
+    from cocflow.io.settings import Settings
+    from cocflow.services.cases import open_casework
+    from cocflow.services.screening import rules_for
+    from cocflow.store.team import TeamStore
+
+    settings = _run(Settings.from_env)
+    work = _run(lambda: open_casework(settings, rules_for(settings)))
+    from cocflow.services.accounts import Accounts
+
+    return work, Accounts(TeamStore(work.store.engine, work.store.keys))
+
+
+@team_app.command("init")
+def init(
+    organisation: Annotated[str, typer.Option("--organisation", help="The firm's name.")],
+    email: Annotated[str, typer.Option("--email", help="The first owner's e-mail address.")],
+    name: Annotated[str, typer.Option("--name", help="The first owner's name.")] = "",
+) -> None:
+    """Create the organisation and its first owner (the password is asked, hidden; or read
+    from the first line of standard input).
+
+    Example: cocflow team init --organisation "Rivera & Co" --email ana@rivera.example
+    """
+    work, accounts = _accounts()
+    try:
+        password = _password()
+        _run(lambda: accounts.create_organisation(organisation, email, name, password))
+    finally:
+        work.close()
+    typer.echo(
+        f"{organisation} is set up; {email} is its owner. Start the server with "
+        "'cocflow serve --team' and sign in at /login."
+    )
+
+
+@team_app.command("members")
+def members() -> None:
+    """List every organisation's members and their roles."""
+    work, accounts = _accounts()
+    try:
+        for org_id, org_name in accounts.store.orgs():
+            typer.echo(org_name)
+            for m in accounts.store.members(org_id):
+                typer.echo(f"  {m.user.email}  {m.role}  {m.user.name}")
+    finally:
+        work.close()
+
+
+@team_app.command("reset-link")
+def reset_link(
+    email: Annotated[str, typer.Argument(help="The member's e-mail address.")],
+    base_url: Annotated[
+        str, typer.Option("--url", help="The server's address, as members open it.")
+    ] = "http://127.0.0.1:8000",
+) -> None:
+    """Print a one-time password-reset link (valid one hour) for a member, for an owner
+    locked out of their account. The link is the only copy: hand it over yourself."""
+    from datetime import UTC, datetime
+
+    from cocflow.accounts.tokens import TokenKind, new_token, token_digest
+    from cocflow.services.accounts import RESET_LIFE, normal_email
+
+    work, accounts = _accounts()
+    try:
+        store = accounts.store
+        user = store.user_by_email(normal_email(email))
+        orgs = store.orgs_of(user.id) if user else []
+        if user is None or not orgs:
+            typer.echo(f"There is no member with the address {email}.", err=True)
+            raise typer.Exit(2)
+        secret = new_token("cfrst_")
+        store.add_token(
+            token_digest(store.keys.mac_key, secret),
+            TokenKind.PASSWORD_RESET.value,
+            orgs[0],
+            user_id=user.id,
+            expires_at=(datetime.now(UTC) + RESET_LIFE).isoformat(),
+        )
+        store.audit(
+            org_id=orgs[0],
+            actor=None,
+            action="password.reset_link",
+            target=user.id,
+            detail={"by": "command line"},
+        )
+    finally:
+        work.close()
+    typer.echo(f"{base_url.rstrip('/')}/reset?token={secret}")

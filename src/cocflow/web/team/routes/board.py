@@ -1,0 +1,157 @@
+"""The client board (filters, sorting, CSV), a new client, batch preparation, and each case's
+team panel: its client, assignee, sign-off, the full SSN on request, a questionnaire link."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from cocflow.case import Case
+from cocflow.errors import CocflowError
+from cocflow.services.access import Action, Denied, Role, allowed
+from cocflow.services.team import BoardRow, Desk
+from cocflow.web.deps import today
+from cocflow.web.team.app import desk_of
+from cocflow.web.team.routes.common import member, pages
+
+__all__ = ["filter_rows", "routes"]
+
+SORTS = {
+    "file_by": lambda r: (r.file_by is None, r.file_by or date.max, r.reference),
+    "reference": lambda r: (r.reference.lower(), r.case_id),
+    "client": lambda r: (r.client.lower(), r.reference),
+    "outcome": lambda r: (r.outcome, r.reference),
+}
+FLAGS = ("overdue", "due soon")
+
+
+def filter_rows(
+    rows: list[BoardRow], *, outcome: str = "", flag: str = "", q: str = "", sort: str = ""
+) -> list[BoardRow]:
+    """The board's rows as the filters and the sort ask (unknown values are ignored)."""
+    needle = q.strip().lower()
+    kept = [
+        r
+        for r in rows
+        if (not outcome or r.outcome == outcome)
+        and (not flag or r.flag == flag)
+        and (not needle or needle in r.reference.lower() or needle in r.client.lower())
+    ]
+    return sorted(kept, key=SORTS.get(sort, SORTS["file_by"]))
+
+
+def _filters(request: Request) -> dict[str, str]:
+    params = request.query_params
+    return {k: params.get(k, "")[:100] for k in ("outcome", "flag", "q", "sort")}
+
+
+async def board(request: Request) -> Response:
+    signed = member(request)
+    desk = await run_in_threadpool(desk_of, request)
+    rows = await run_in_threadpool(desk.board, signed.actor, today(request))
+    filters = _filters(request)
+    shown = filter_rows(rows, **filters)
+    context = {
+        "title": "Clients",
+        "rows": shown,
+        "total": len(rows),
+        "filters": filters,
+        "outcomes": sorted({r.outcome for r in rows}),
+        "flags": FLAGS,
+        "counts": {f: sum(1 for r in rows if r.flag == f) for f in FLAGS},
+        "can_prepare": allowed(signed.actor, Action.REQUEST_PREPARE),
+        "can_import": allowed(signed.actor, Action.ROSTER_IMPORT),
+        "query": str(request.url.query),
+    }
+    return pages(request).render(request, "team/board.html", context)
+
+
+async def board_csv(request: Request) -> Response:
+    signed = member(request)
+    desk = await run_in_threadpool(desk_of, request)
+    rows = await run_in_threadpool(desk.board, signed.actor, today(request))
+    data = Desk.board_csv(filter_rows(rows, **_filters(request)))
+    return Response(
+        data,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="clients.csv"'},
+    )
+
+
+async def new_client(request: Request) -> Response:
+    signed = member(request)
+    desk = await run_in_threadpool(desk_of, request)
+    case_id, _ = await run_in_threadpool(desk.new_case, signed.actor, Case(), today(request))
+    return RedirectResponse(f"/cases/{case_id}", 303)
+
+
+async def prepare(request: Request) -> Response:
+    signed = member(request)
+    form = await request.form()
+    chosen = [str(v) for v in form.getlist("case")][:500]
+    desk = await run_in_threadpool(desk_of, request)
+    results = await run_in_threadpool(desk.prepare, signed.actor, chosen, today(request))
+    context = {
+        "title": "Requests prepared",
+        "results": results,
+        "done": sum(1 for r in results if r.ok),
+    }
+    return pages(request).render(request, "team/prepared.html", context)
+
+
+async def case_panel(request: Request) -> Response:
+    signed = member(request)
+    actor = signed.actor
+    case_id = request.path_params["case_id"]
+    desk = await run_in_threadpool(desk_of, request)
+    access = await run_in_threadpool(desk.access, actor, case_id, Action.CASE_READ)
+    context: dict[str, object] = {"title": "Case", "case_id": case_id}
+    status = 200
+    if request.method == "POST":
+        form = await request.form()
+        action = str(form.get("action", ""))
+        try:
+            if action == "approve":
+                await run_in_threadpool(desk.approve, actor, case_id)
+                context["said"] = "The request is signed off. It can now be recorded as filed."
+            elif action == "reveal":
+                context["ssn"] = await run_in_threadpool(desk.reveal_ssn, actor, case_id) or ""
+            elif action == "questionnaire":
+                secret = await run_in_threadpool(desk.questionnaire, actor, case_id)
+                context["link"] = f"{request.base_url}welcome?token={secret}"
+            elif action == "assign":
+                chosen = str(form.get("assignee", "")) or None
+                await run_in_threadpool(desk.assign, actor, case_id, chosen)
+                access = await run_in_threadpool(desk.access, actor, case_id, Action.CASE_READ)
+                context["said"] = "The case is assigned."
+        except CocflowError as refused:
+            context["refused"] = str(refused)
+            status = 403 if isinstance(refused, Denied) else 409
+    found = await run_in_threadpool(desk.cases, actor) if actor.role != Role.CLIENT else []
+    context.update(
+        {
+            "case": next((c for c in found if c.id == case_id), None),
+            "assignee": access.assignee_id,
+            "approval": await run_in_threadpool(desk.approval, case_id),
+            "notes": await run_in_threadpool(desk.team.client_notes, case_id),
+            "members": [
+                m for m in desk.team.members(actor.org_id or "") if m.role in {"owner", "preparer"}
+            ],
+            "may": {a.value: allowed(actor, a) for a in Action},
+        }
+    )
+    return pages(request).render(request, "team/case.html", context, status)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/board", board),
+        Route("/board.csv", board_csv),
+        Route("/board/new", new_client, methods=["POST"]),
+        Route("/board/prepare", prepare, methods=["POST"]),
+        Route("/team/cases/{case_id:case}", case_panel, methods=["GET", "POST"]),
+    ]

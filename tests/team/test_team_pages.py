@@ -1,0 +1,256 @@
+"""The team server's pages through HTTP: signing in, the gate, members and invitations, a
+roster imported and fixed in the page, batch preparation, the reviewer's sign-off, a client's
+questionnaire link, and another organisation's cases staying invisible."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from cocflow.io.settings import Settings
+from cocflow.services.accounts import Accounts
+from cocflow.services.cases import open_casework
+from cocflow.services.screening import rules_for
+from cocflow.store.team import TeamStore
+from cocflow.web.team.app import create_team_app
+
+BASE = "http://team.example"
+PASSWORD = "correct horse battery staple 42"
+ROSTER = (
+    "Client ID;Name;Worker type;Host country;Start date;End date;Lives in;Partner\n"
+    "C-1;Ana Lima;Self-employed;UK;02/18/2027;06/30/2027;US;JB\n"
+    "C-2;Tom de Vries;self employed;Holland;03/01/2027;12/31/2027;US;JB\n"
+    "C-3;Kim Min;Self-employed;Atlantis;04/01/2027;;US;MK\n"
+)
+
+
+@dataclass
+class Site:
+    settings: Settings
+    apps: list[Starlette] = field(default_factory=list)
+
+    def client(self, base: str = BASE) -> TestClient:
+        app = create_team_app(self.settings, allowed_hosts={"team.example"})
+        self.apps.append(app)
+        return TestClient(app, base_url=base, raise_server_exceptions=True)
+
+    def close(self) -> None:
+        for app in self.apps:
+            app.state.team.close()
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has no form token"
+    return found.group(1)
+
+
+def _sign_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
+    page = client.get("/login")
+    done = client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": _csrf(page.text)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+
+
+def _post(client: TestClient, path: str, data: dict[str, str], **kw: object) -> object:
+    page = client.get("/board") if not path.startswith("/team/cases") else client.get(path)
+    return client.post(path, data={**data, "csrf_token": _csrf(page.text)}, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def site(database_url: str, tmp_path: Path) -> Iterator[Site]:
+    settings = Settings.from_env(
+        {"COCFLOW_HOME": str(tmp_path / "home"), "COCFLOW_DATABASE_URL": database_url}
+    )
+    work = open_casework(settings, rules_for(settings))
+    accounts = Accounts(TeamStore(work.store.engine, work.store.keys))
+    accounts.create_organisation("Rivera & Co", "ana@rivera.example", "Ana Rivera", PASSWORD)
+    accounts.create_organisation("Elsewhere LLP", "zoe@elsewhere.example", "Zoe Park", PASSWORD)
+    work.close()
+    opened = Site(settings)
+    yield opened
+    opened.close()
+
+
+def test_the_gate_sends_strangers_to_sign_in_and_refuses_their_forms(site: Site) -> None:
+    with site.client() as client:
+        page = client.get("/board", follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"] == "/login?next=%2Fboard"
+        assert client.post("/board/new", follow_redirects=False).status_code in {401, 403}
+        assert client.get("/login").status_code == 200
+
+
+def test_signing_in_gives_a_strict_http_only_cookie_and_wrong_details_one_answer(
+    site: Site,
+) -> None:
+    with site.client() as client:
+        page = client.get("/login")
+        wrong = client.post(
+            "/login",
+            data={
+                "email": "ana@rivera.example",
+                "password": "x" * 20,
+                "csrf_token": _csrf(page.text),
+            },
+        )
+        nobody = client.post(
+            "/login",
+            data={
+                "email": "no@rivera.example",
+                "password": PASSWORD,
+                "csrf_token": _csrf(page.text),
+            },
+        )
+        assert wrong.status_code == nobody.status_code == 400
+        message = "The e-mail address or the password is not right"
+        assert message in wrong.text and message in nobody.text
+        right = client.post(
+            "/login",
+            data={
+                "email": "ana@rivera.example",
+                "password": PASSWORD,
+                "csrf_token": _csrf(page.text),
+            },
+            follow_redirects=False,
+        )
+        cookie = right.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+        assert client.get("/board").status_code == 200
+
+
+def test_over_https_the_cookies_are_host_prefixed_and_secure(site: Site) -> None:
+    with site.client("https://team.example") as client:
+        page = client.get("/login")
+        assert "__Host-cocflow-form=" in page.headers["set-cookie"]
+        right = client.post(
+            "/login",
+            data={
+                "email": "ana@rivera.example",
+                "password": PASSWORD,
+                "csrf_token": _csrf(page.text),
+            },
+            follow_redirects=False,
+        )
+        cookie = right.headers["set-cookie"]
+        assert cookie.startswith("__Host-cocflow=") and "Secure" in cookie and "Path=/" in cookie
+
+
+def test_an_owner_invites_and_the_link_leaves_the_address_bar(site: Site) -> None:
+    with site.client() as owner:
+        _sign_in(owner, "ana@rivera.example")
+        page = owner.get("/members")
+        made = owner.post(
+            "/members",
+            data={
+                "action": "invite",
+                "email": "ben@rivera.example",
+                "name": "Ben Okafor",
+                "role": "preparer",
+                "csrf_token": _csrf(page.text),
+            },
+        )
+        link = re.search(r"(http://team\.example/join\?token=[\w-]+)", made.text)
+        assert link, made.text
+    with site.client() as ben:
+        moved = ben.get(link.group(1).removeprefix(BASE), follow_redirects=False)
+        assert moved.status_code == 303 and moved.headers["location"] == "/join"
+        form = ben.get("/join")
+        assert "ben@rivera.example" in form.text
+        joined = ben.post(
+            "/join",
+            data={
+                "password": "another long passphrase here",
+                "name": "Ben Okafor",
+                "csrf_token": _csrf(form.text),
+            },
+            follow_redirects=False,
+        )
+        assert joined.status_code == 303 and joined.headers["location"] == "/board"
+        assert "Ben Okafor" in ben.get("/board").text
+        assert ben.get("/members").status_code == 403  # a preparer does not manage members
+
+
+def test_a_roster_is_imported_fixed_in_the_page_prepared_and_signed_off(site: Site) -> None:
+    with site.client() as owner:
+        _sign_in(owner, "ana@rivera.example")
+        page = owner.get("/import")
+        review = owner.post(
+            "/import",
+            data={"csrf_token": _csrf(page.text)},
+            files={"roster": ("clients.csv", ROSTER.encode(), "text/csv")},
+        )
+        assert review.status_code == 200 and "Atlantis" in review.text
+        fields = {"csrf_token": _csrf(review.text), "date_order": "MDY", "action": "check"}
+        for heading, field in re.findall(
+            r'name="map:([^"]+)"[^>]*>.*?<option value="([a-z_]*)" selected', review.text, re.S
+        ):
+            fields[f"map:{heading}"] = field
+        fields["fix:4:Host country"] = "Spain"
+        checked = owner.post("/import/review", data=fields)
+        assert "Problems:" not in checked.text, checked.text
+        fields["action"] = "apply"
+        imported = owner.post("/import/review", data=fields)
+        assert "3 new" in imported.text
+        board = owner.get("/board?sort=reference")
+        assert board.text.index("C-1") < board.text.index("C-2") < board.text.index("C-3")
+        ids = re.findall(r'name="case" value="([0-9a-f]{16})"', board.text)
+        assert len(ids) == 3
+        prepared = owner.post("/board/prepare", data={"case": ids, "csrf_token": _csrf(board.text)})
+        assert prepared.status_code == 200
+        csv = owner.get("/board.csv")
+        assert csv.headers["content-type"].startswith("text/csv")
+        assert "C-1" in csv.text
+
+
+def test_another_organisation_s_case_is_not_found(site: Site) -> None:
+    with site.client() as zoe:
+        _sign_in(zoe, "zoe@elsewhere.example")
+        made = _post(zoe, "/board/new", {}, follow_redirects=False)
+        foreign = made.headers["location"].split("/")[-1]  # type: ignore[attr-defined]
+    with site.client() as ana:
+        _sign_in(ana, "ana@rivera.example")
+        assert ana.get(f"/cases/{foreign}").status_code == 404
+        assert ana.get(f"/team/cases/{foreign}").status_code == 404
+        assert ana.get(f"/cases/{foreign}/export").status_code == 404
+        assert foreign not in ana.get("/board").text
+        assert ana.get("/cases", follow_redirects=False).headers["location"] == "/board"
+
+
+def test_a_client_opens_a_questionnaire_link_and_sees_only_their_case(site: Site) -> None:
+    with site.client() as ana:
+        _sign_in(ana, "ana@rivera.example")
+        made = _post(ana, "/board/new", {}, follow_redirects=False)
+        case_id = made.headers["location"].split("/")[-1]  # type: ignore[attr-defined]
+        other = _post(ana, "/board/new", {}, follow_redirects=False)
+        other_id = other.headers["location"].split("/")[-1]  # type: ignore[attr-defined]
+        panel = ana.get(f"/team/cases/{case_id}")
+        sent = ana.post(
+            f"/team/cases/{case_id}",
+            data={"action": "questionnaire", "csrf_token": _csrf(panel.text)},
+        )
+        link = re.search(r"http://team\.example(/welcome\?token=[\w-]+)", sent.text)
+        assert link
+    with site.client() as client:
+        assert client.get(link.group(1), follow_redirects=False).headers["location"] == "/welcome"
+        start = client.get("/welcome")
+        opened = client.post(
+            "/welcome", data={"csrf_token": _csrf(start.text)}, follow_redirects=False
+        )
+        assert opened.headers["location"] == f"/cases/{case_id}"
+        assert client.get(f"/cases/{case_id}").status_code == 200
+        assert client.get(f"/cases/{other_id}").status_code == 404
+        assert client.get("/board").status_code == 403
+    with site.client() as again:  # the link worked once
+        again.get(link.group(1))
+        start = again.get("/welcome")
+        used = again.post("/welcome", data={"csrf_token": _csrf(start.text)})
+        assert used.status_code == 400 and "already used" in used.text
