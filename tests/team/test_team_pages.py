@@ -254,3 +254,46 @@ def test_a_client_opens_a_questionnaire_link_and_sees_only_their_case(site: Site
         start = again.get("/welcome")
         used = again.post("/welcome", data={"csrf_token": _csrf(start.text)})
         assert used.status_code == 400 and "already used" in used.text
+
+
+def test_the_team_calendar_names_the_client_and_the_action(site: Site) -> None:
+    from datetime import date as day
+
+    from cocflow.io.casefile import read_case
+    from cocflow.services.access import Actor, Role
+    from cocflow.services.team import Desk
+
+    work = open_casework(site.settings, rules_for(site.settings))
+    try:
+        store = TeamStore(work.store.engine, work.store.keys)
+        ana = store.user_by_email("ana@rivera.example")
+        assert ana is not None
+        owner = Actor(ana.id, store.orgs_of(ana.id)[0], Role.OWNER, True, name="Ana Rivera")
+        root = Path(__file__).resolve().parents[2]
+        Desk(work, store).new_case(
+            owner,
+            read_case(root / "examples" / "filing-complete.yaml"),
+            day(2026, 11, 25),
+            client_ref="C-9",
+            client_name="Jane Doe",
+        )
+    finally:
+        work.close()
+    with site.client() as client:
+        _sign_in(client, "ana@rivera.example")
+        page = client.get("/account")
+        made = client.post("/account", data={"action": "feed-team", "csrf_token": _csrf(page.text)})
+        address = re.search(r"http://team\.example(/calendar/feed\.ics\?feed=[\w-]+)", made.text)
+        assert address
+    with site.client() as calendar_app:  # no session: the address is the key
+        feed = calendar_app.get(address.group(1))
+        assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+        text = feed.text.replace("\r\n ", "")
+        assert "C-9 Jane Doe" in text and "SUMMARY:" in text
+        assert "123-45-6789" not in text and "6789" not in text
+        assert calendar_app.get(address.group(1) + "x").status_code == 404
+    with site.client() as client:
+        _sign_in(client, "ana@rivera.example")
+        page = client.get("/account")
+        client.post("/account", data={"action": "feed-team", "csrf_token": _csrf(page.text)})
+        assert client.get(address.group(1)).status_code == 404  # replaced by the new one

@@ -45,11 +45,13 @@ class TokenKind(StrEnum):
     PASSWORD_RESET = "password_reset"
     QUESTIONNAIRE = "questionnaire"
     ACCESS_TOKEN = "access_token"
+    CALENDAR_FEED = "calendar_feed"
 
     @property
     def single_use(self) -> bool:
-        """Links work once; a personal access token is used again and again."""
-        return self is not TokenKind.ACCESS_TOKEN
+        """Links work once; an access token or a calendar feed's address is used again and
+        again (until it expires or is withdrawn)."""
+        return self not in {TokenKind.ACCESS_TOKEN, TokenKind.CALENDAR_FEED}
 
 
 # What the person can do next, per kind: the end of every message of grant_problem.
@@ -58,6 +60,7 @@ _NEXT_STEP = {
     TokenKind.PASSWORD_RESET: "Ask for a new password-reset link on the sign-in page.",
     TokenKind.QUESTIONNAIRE: "Ask the person who sent it for a new link.",
     TokenKind.ACCESS_TOKEN: "Make a new token in your account settings.",
+    TokenKind.CALENDAR_FEED: "Make a new calendar address on your account page.",
 }
 
 

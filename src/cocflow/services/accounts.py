@@ -371,6 +371,56 @@ class Accounts:
         )
         return SignIn(cookie, False), case_id
 
+    # --- calendar feeds -------------------------------------------------------------------
+
+    def feed_address(self, signed: SignedIn, scope: str) -> str:
+        """A new secret for the member's calendar feed (``scope`` "mine": the cases assigned
+        to them; "team": every case they see). The previous one of that scope stops working."""
+        require(signed.actor, Action.TOKENS_OWN)
+        assert signed.actor.org_id is not None
+        for old in self.store.tokens(
+            signed.actor.org_id, kind=TokenKind.CALENDAR_FEED.value, user_id=signed.user.id
+        ):
+            if old.label == scope and old.revoked_at is None:
+                self.store.revoke_token(old.digest)
+        secret = new_token("cfcal_")
+        self.store.add_token(
+            self._digest(secret),
+            TokenKind.CALENDAR_FEED.value,
+            signed.actor.org_id,
+            user_id=signed.user.id,
+            label=scope,
+            created_by=signed.user.id,
+            expires_at=(self.clock() + ACCESS_TOKEN_LIFE).isoformat(),
+        )
+        self.store.audit(
+            org_id=signed.actor.org_id,
+            actor=signed.user.id,
+            action="calendar.address",
+            detail={"scope": scope},
+        )
+        return secret
+
+    def feed_actor(self, secret: str) -> tuple[Actor, str] | None:
+        """The member and scope of a calendar feed's secret, or None."""
+        token = self.store.token(self._digest(secret)) if secret else None
+        if token is None or token.kind != TokenKind.CALENDAR_FEED.value:
+            return None
+        if grant_problem(self._as_grant(token), self.clock()) is not None:
+            return None
+        member = self.store.member(token.org_id, token.user_id or "")
+        if member is None:
+            return None
+        actor = Actor(
+            member.user.id,
+            member.org_id,
+            Role(member.role),
+            member.all_cases,
+            member.case_id,
+            member.user.name,
+        )
+        return actor, token.label
+
     # --- personal access tokens (the API) -------------------------------------------------
 
     def new_access_token(self, signed: SignedIn, label: str) -> str:

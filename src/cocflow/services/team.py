@@ -259,6 +259,23 @@ class Desk:
             sign_off,
         )
 
+    def calendar(self, actor: Actor, today: date, *, mine: bool) -> bytes:
+        """The dated obligations of the cases the actor sees (``mine``: only those assigned to
+        them) as an iCalendar file, each event naming the client and the action."""
+        from cocflow.services.tracking import Logbook
+        from cocflow.tracking.reminders import schedule, to_ics
+
+        log = Logbook(self.work)
+        days = self.work.rules.process.processing_days.value
+        found = []
+        for case in self.cases(actor):
+            if case.outcome == INCOMPLETE or (mine and case.assignee_id != actor.user_id):
+                continue
+            client = " ".join(p for p in (case.client_ref, case.client_name) if p)
+            found += log.obligations(case.id, days, today, named=client or None)
+        self._audit(actor, "calendar.read", None, detail={"mine": mine})
+        return to_ics(schedule(found), stamp=datetime.now(UTC).replace(microsecond=0))
+
     @staticmethod
     def board_csv(rows: Sequence[BoardRow]) -> bytes:
         """The board as CSV (every cell made safe for a spreadsheet)."""

@@ -310,7 +310,11 @@ class Logbook:
 
     # --- reminders -------------------------------------------------------------------------
 
-    def obligations(self, case_id: str, processing_days: int, today: date) -> list[Obligation]:
+    def obligations(
+        self, case_id: str, processing_days: int, today: date, *, named: str | None = None
+    ) -> list[Obligation]:
+        """The case's dated obligations, each titled with the action and ``named`` (else the
+        case's public title: its label or places, never the person's name)."""
         work = self.work
         summary = work.store.get_case(case_id)
         entries = work.entries(case_id)
@@ -399,7 +403,8 @@ class Logbook:
             )
         found += self._yearly(case_id, summary, payloads, today)
         # Every reminder names the case it is for ("File the certificate request: Dana, PT").
-        named = public_title(work.case(case_id)) if summary.outcome != INCOMPLETE else ""
+        if named is None:
+            named = public_title(work.case(case_id)) if summary.outcome != INCOMPLETE else ""
         return [replace(o, title=f"{o.title}: {named}") for o in found]
 
     def _yearly(

@@ -10,8 +10,8 @@ from starlette.routing import BaseRoute, Route
 
 from cocflow.errors import InputError
 from cocflow.web.components import FieldError
-from cocflow.web.deps import field_errors, form_fields
-from cocflow.web.team.app import accounts_of
+from cocflow.web.deps import field_errors, form_fields, today
+from cocflow.web.team.app import accounts_of, desk_of
 from cocflow.web.team.gate import cookie_names
 from cocflow.web.team.routes.common import (
     LINK_COOKIE,
@@ -200,6 +200,10 @@ async def account(request: Request) -> Response:
             context["new_token"] = await run_in_threadpool(
                 accounts.new_access_token, signed, fields.get("label", "")
             )
+        elif fields.get("action") in {"feed-mine", "feed-team"}:
+            scope = "mine" if fields["action"] == "feed-mine" else "team"
+            secret = await run_in_threadpool(accounts.feed_address, signed, scope)
+            context["feed"] = f"{request.base_url}calendar/feed.ics?feed={secret}"
         elif fields.get("action") == "totp":
             secret, uri = await run_in_threadpool(accounts.begin_totp, signed)
             context["totp"] = {"secret": secret, "uri": uri}
@@ -223,6 +227,26 @@ async def account(request: Request) -> Response:
     return pages(request).render(request, "team/account.html", context, status)
 
 
+async def calendar_feed(request: Request) -> Response:
+    """A member's calendar feed: no session (a calendar app has none), the feed's own secret
+    in the address. Each event names the client and the action."""
+    accounts = await run_in_threadpool(accounts_of, request)
+    found = await run_in_threadpool(accounts.feed_actor, request.query_params.get("feed", ""))
+    if found is None:
+        return pages(request).message(
+            request.scope,
+            404,
+            "This calendar address does not work",
+            "It was replaced by a newer one, withdrawn, or copied incompletely.",
+        )
+    actor, scope = found
+    desk = await run_in_threadpool(desk_of, request)
+    data = await run_in_threadpool(
+        lambda: desk.calendar(actor, today(request), mine=scope == "mine")
+    )
+    return Response(data, media_type="text/calendar; charset=utf-8")
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/login", sign_in, methods=["GET", "POST"]),
@@ -232,4 +256,5 @@ def routes() -> list[BaseRoute]:
         Route("/reset", reset, methods=["GET", "POST"]),
         Route("/welcome", welcome, methods=["GET", "POST"]),
         Route("/account", account, methods=["GET", "POST"]),
+        Route("/calendar/feed.ics", calendar_feed),
     ]
