@@ -143,8 +143,9 @@ def test_an_access_token_is_not_ended_by_being_used() -> None:
     )
 
 
-def test_only_access_tokens_are_reusable() -> None:
-    assert [kind for kind in TokenKind if not kind.single_use] == [TokenKind.ACCESS_TOKEN]
+def test_only_access_tokens_and_calendar_feeds_are_reusable() -> None:
+    reusable = [kind for kind in TokenKind if not kind.single_use]
+    assert reusable == [TokenKind.ACCESS_TOKEN, TokenKind.CALENDAR_FEED]
 
 
 def test_a_kind_may_be_given_as_its_stored_text() -> None:
