@@ -63,7 +63,10 @@ def init(
 
 @team_app.command("members")
 def members() -> None:
-    """List every organisation's members and their roles."""
+    """List every organisation's members and their roles.
+
+    Example: cocflow team members
+    """
     work, accounts = _accounts()
     try:
         for org_id, org_name in accounts.store.orgs():
@@ -82,7 +85,10 @@ def reset_link(
     ] = "http://127.0.0.1:8000",
 ) -> None:
     """Print a one-time password-reset link (valid one hour) for a member, for an owner
-    locked out of their account. The link is the only copy: hand it over yourself."""
+    locked out of their account. The link is the only copy: hand it over yourself.
+
+    Example: cocflow team reset-link ana@rivera.example --url https://cocflow.rivera.example
+    """
     from datetime import UTC, datetime
 
     from cocflow.accounts.tokens import TokenKind, new_token, token_digest
