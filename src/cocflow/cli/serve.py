@@ -11,7 +11,11 @@ from cocflow.cli.common import _run
 
 def serve(
     host: Annotated[
-        str, typer.Option("--host", help="A loopback address: 127.0.0.1, localhost or ::1.")
+        str,
+        typer.Option(
+            "--host",
+            help="A loopback address: 127.0.0.1, localhost or ::1 (with --team: any address).",
+        ),
     ] = "127.0.0.1",
     port: Annotated[
         int,
