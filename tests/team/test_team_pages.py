@@ -297,3 +297,23 @@ def test_the_team_calendar_names_the_client_and_the_action(site: Site) -> None:
         page = client.get("/account")
         client.post("/account", data={"action": "feed-team", "csrf_token": _csrf(page.text)})
         assert client.get(address.group(1)).status_code == 404  # replaced by the new one
+
+
+def test_one_address_trying_many_sign_ins_is_slowed(site: Site) -> None:
+    from cocflow.web.team.limits import RateLimit
+
+    with site.client() as client:
+        client.app.state.sign_in_limit = RateLimit(3, 600)  # type: ignore[attr-defined]
+        token = _csrf(client.get("/login").text)
+        statuses = [
+            client.post(
+                "/login",
+                data={
+                    "email": f"guess{i}@rivera.example",
+                    "password": "x" * 16,
+                    "csrf_token": token,
+                },
+            ).status_code
+            for i in range(4)
+        ]
+        assert statuses == [400, 400, 400, 429]

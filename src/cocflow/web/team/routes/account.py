@@ -13,6 +13,7 @@ from cocflow.web.components import FieldError
 from cocflow.web.deps import field_errors, form_fields, today
 from cocflow.web.team.app import accounts_of, desk_of
 from cocflow.web.team.gate import cookie_names
+from cocflow.web.team.limits import RateLimit
 from cocflow.web.team.routes.common import (
     LINK_COOKIE,
     link_secret,
@@ -28,6 +29,19 @@ NOT_SIGNED_IN = (
     "The e-mail address or the password is not right, or the account is paused for 15 minutes "
     "after too many tries."
 )
+
+
+SIGN_INS_PER_WINDOW = 30
+WINDOW_MINUTES = 10
+
+
+def _limit(request: Request) -> RateLimit:
+    state = request.app.state
+    found = getattr(state, "sign_in_limit", None)
+    if found is None:
+        found = state.sign_in_limit = RateLimit(SIGN_INS_PER_WINDOW, WINDOW_MINUTES * 60)
+    assert isinstance(found, RateLimit)
+    return found
 
 
 def _session_cookie(request: Request, response: Response, cookie: str) -> None:
@@ -47,6 +61,15 @@ async def sign_in(request: Request) -> Response:
     errors: list[FieldError] = []
     status = 200
     if request.method == "POST":
+        if not _limit(request).allow(request.client.host if request.client else "?"):
+            return pages(request).message(
+                request.scope,
+                429,
+                "Too many tries",
+                f"This computer tried to sign in {SIGN_INS_PER_WINDOW} times in "
+                f"{WINDOW_MINUTES} minutes. Wait a few minutes, then try again.",
+                link=("/login", "Sign in"),
+            )
         fields = await form_fields(request)
         values = {"email": fields.get("email", "")[:254], "next": fields.get("next", "")}
         accounts = await run_in_threadpool(accounts_of, request)
