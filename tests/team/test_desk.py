@@ -107,6 +107,7 @@ def test_batch_preparation_prepares_the_ready_and_says_why_not_for_the_rest(
     done = {p.case_id: p for p in desk.prepare(team.owner, [ready, unchecked], TODAY)}
     assert done[ready].ok
     assert not done[unchecked].ok and done[unchecked].why
+    assert any("SSN" in line or "Social Security" in line for line in done[unchecked].problems)
     assert desk.approval(unchecked).state == "none"
 
 

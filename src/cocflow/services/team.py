@@ -75,6 +75,7 @@ class Prepared:
     label: str
     ok: bool
     why: str = ""
+    problems: tuple[str, ...] = ()  # the pre-submit check's errors, each with its fix
 
 
 def _by(actor: Actor) -> dict[str, str] | None:
@@ -238,7 +239,7 @@ class Desk:
         if case.outcome != INCOMPLETE:
             status = self.work.status(case.id, today)
             first = next((p for p in status.checkpoints if not p.done), None)
-            next_step = first.name if first else ""
+            next_step = f"Not done yet: {first.name[:1].lower()}{first.name[1:]}" if first else ""
             sent = len([p for p in status.checkpoints if p.done]) >= 2
             sign_off = self.approval(case.id).state
         open_ = case.outcome == "go" and not sent and file_by is not None
@@ -311,7 +312,12 @@ class Desk:
                 with self._as(actor):
                     prepare_and_record(self.work, case_id, today)
             except NotReady as not_ready:
-                done.append(Prepared(case_id, label, False, str(not_ready)))
+                errors = tuple(
+                    f"{f.message} Fix: {f.fix}"
+                    for f in not_ready.report.findings
+                    if f.severity == "error"
+                )
+                done.append(Prepared(case_id, label, False, str(not_ready), errors))
                 continue
             except CocflowError as refused:
                 done.append(Prepared(case_id, label, False, str(refused)))
