@@ -140,3 +140,28 @@ def test_reading_the_full_ssn_is_audited_without_the_number(desk: Desk, team: Te
     assert read.actor == team.owner.user_id and read.target == case_id
     assert "6789" not in json.dumps([e.detail for e in entries])
     assert desk.team.audit_break() is None
+
+
+def test_a_reference_already_used_stores_nothing(desk: Desk, team: Team) -> None:
+    from cocflow.errors import InputError
+
+    desk.new_case(team.owner, read_case(COMPLETE), TODAY, client_ref="C-1")
+    before = len(desk.work.cases())
+    with pytest.raises(InputError) as taken:
+        desk.new_case(team.owner, read_case(COMPLETE), TODAY, client_ref="C-1")
+    assert taken.value.problems[0].code == "DUPLICATE_REFERENCE"
+    assert len(desk.work.cases()) == before  # no case left behind without its organisation
+
+
+def test_signing_off_one_s_own_request_says_why(desk: Desk, team: Team) -> None:
+    from cocflow.services.team import OwnRequest
+
+    case_id, _ = desk.new_case(team.owner, read_case(COMPLETE), TODAY)
+    desk.prepare(team.owner, [case_id], TODAY)
+    with pytest.raises(OwnRequest, match="You prepared this request"):
+        desk.approve(team.owner, case_id)
+    desk.approve(team.reviewer, case_id)
+    from cocflow.errors import InputError
+
+    with pytest.raises(InputError, match="signed off already"):
+        desk.approve(team.owner, case_id)

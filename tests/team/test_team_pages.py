@@ -317,3 +317,35 @@ def test_one_address_trying_many_sign_ins_is_slowed(site: Site) -> None:
             for i in range(4)
         ]
         assert statuses == [400, 400, 400, 429]
+
+
+def test_the_api_is_served_with_tokens_not_cookies(site: Site) -> None:
+    with site.client() as client:
+        _sign_in(client, "ana@rivera.example")
+        page = client.get("/account")
+        made = client.post(
+            "/account", data={"action": "token", "label": "payroll", "csrf_token": _csrf(page.text)}
+        )
+        token = re.search(r"(cfpat_[\w-]+)", made.text)
+        assert token
+    with site.client() as api:
+        assert api.get("/api/v1/cases").status_code == 401
+        headers = {"Authorization": f"Bearer {token.group(1)}"}
+        assert api.get("/api/v1/cases", headers=headers).status_code == 200
+        created = api.post(
+            "/api/v1/cases",
+            headers=headers,
+            json={
+                "case": {
+                    "cocflow_case": 1,
+                    "worker": {
+                        "kind": "self_employed",
+                        "residence": [{"country": "US", "from": "2015-01-01"}],
+                    },
+                    "engagements": [{"country": "PT", "start": "2027-01-15", "end": "2027-12-31"}],
+                },
+                "client_ref": "API-1",
+            },
+        )
+        assert created.status_code == 201, created.text
+        assert api.get("/api/v1/openapi.json").json()["openapi"].startswith("3.")

@@ -160,8 +160,11 @@ class Casework:
 
     # --- cases ---------------------------------------------------------------------------
 
-    def new_case(self, case: Case, today: date) -> tuple[str, Decision]:
-        """Store ``case`` with its screening as the first entry of its proof file."""
+    def new_case(
+        self, case: Case, today: date, *, place: dict[str, str | None] | None = None
+    ) -> tuple[str, Decision]:
+        """Store ``case`` with its screening as the first entry of its proof file (``place``:
+        a team's columns for it, stored in the same transaction)."""
         decision = screen_case(case, today, self.rules)
         facts, secret = _split(case_data(case))
         case_id = self.store.create_case(
@@ -173,12 +176,15 @@ class Casework:
             outcome=decision.outcome,
             rules_version=decision.rules_version,
             event_payload=_screened(decision, self.store.keys, facts, secret),
+            place=place,
         )
         return case_id, decision
 
     # --- a case answered one question at a time (the web interview) ----------------------
 
-    def start_case(self, case: Case | None = None) -> str:
+    def start_case(
+        self, case: Case | None = None, *, place: dict[str, str | None] | None = None
+    ) -> str:
         """A new case with nothing confirmed yet: its proof log begins at the first screening
         (:meth:`confirm`); until then its answers are a working copy (:meth:`save_draft`)."""
         case = case or Case()
@@ -191,6 +197,7 @@ class Casework:
             outcome=INCOMPLETE,
             rules_version="",
             event_payload=None,
+            place=place,
         )
         self.save_draft(case_id, case)
         return case_id

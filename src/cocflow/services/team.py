@@ -31,7 +31,7 @@ from cocflow.services.signoff import Approval, approval
 from cocflow.store.repo import acting
 from cocflow.store.team import TeamCase, TeamStore
 
-__all__ = ["DUE_SOON_DAYS", "BoardRow", "Desk", "Prepared"]
+__all__ = ["DUE_SOON_DAYS", "BoardRow", "Desk", "OwnRequest", "Prepared"]
 
 DUE_SOON_DAYS = 30
 BOARD_COLUMNS = (
@@ -46,6 +46,19 @@ BOARD_COLUMNS = (
     "assignee",
     "sign_off",
 )
+
+
+class OwnRequest(Denied):
+    """A member asked to sign off a request they prepared themselves (four eyes)."""
+
+    def __init__(self, role: Role) -> None:
+        super().__init__(Action.REQUEST_APPROVE, role)
+        self.args = (
+            "You prepared this request: another member (a reviewer or the owner) signs it off.",
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,19 +154,17 @@ class Desk:
         require(actor, Action.CASE_CREATE)
         assert actor.org_id is not None
         decision = None
+        place: dict[str, str | None] = {
+            "org_id": actor.org_id,
+            "assignee_id": actor.user_id if actor.role is Role.PREPARER else None,
+            "client_ref": client_ref,
+            "client_name": client_name and client_name[:200],
+        }
         with self._as(actor):
             if missing(case):
-                case_id = self.work.start_case(case)
+                case_id = self.work.start_case(case, place=place)
             else:
-                case_id, decision = self.work.new_case(case, today)
-        assignee = actor.user_id if actor.role is Role.PREPARER else None
-        self.team.place_case(
-            case_id,
-            actor.org_id,
-            assignee_id=assignee,
-            client_ref=client_ref,
-            client_name=client_name,
-        )
+                case_id, decision = self.work.new_case(case, today, place=place)
         self._audit(actor, "case.create", case_id)
         return case_id, decision
 
@@ -345,9 +356,20 @@ class Desk:
                     )
                 ]
             )
+        if state.state == "approved":
+            raise InputError(
+                [
+                    Problem(
+                        "request",
+                        "ALREADY_SIGNED_OFF",
+                        "This request is signed off already.",
+                        "nothing to do: it may be recorded as filed.",
+                    )
+                ]
+            )
         if state.preparer is not None and state.preparer == actor.user_id:
             self._audit(actor, "request.approve", case_id, "denied", {"why": "own request"})
-            raise Denied(Action.REQUEST_APPROVE, actor.role)
+            raise OwnRequest(actor.role)
         with self._as(actor):
             entry = self.work.record(
                 case_id, "request_approved", {"request_json_mac": state.request_mac}

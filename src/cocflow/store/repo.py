@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cocflow.errors import InputError, Problem
@@ -226,29 +227,47 @@ class Store:
         outcome: str,
         rules_version: str,
         event_payload: dict[str, Any] | None,
+        place: dict[str, str | None] | None = None,
     ) -> str:
         """A new case; ``event_payload`` (its screening) begins the proof log, or ``None`` for a
-        case still being answered (no entry until it is screened)."""
+        case still being answered (no entry until it is screened). ``place``: the team columns
+        (org_id, assignee_id, client_ref, client_name), set in the same transaction; a client
+        reference the organisation already uses is refused and nothing is stored."""
         case_id = secrets.token_hex(8)
         stamp = now()
-        with Session(self.engine) as session, session.begin():
-            session.add(
-                CaseRow(
-                    id=case_id,
-                    created_at=stamp,
-                    updated_at=stamp,
-                    kind=kind,
-                    title=title[:200],
-                    facts=canonical(facts),
-                    decision=canonical(decision),
-                    outcome=outcome,
-                    rules_version=rules_version,
+        try:
+            with Session(self.engine) as session, session.begin():
+                session.add(
+                    CaseRow(
+                        id=case_id,
+                        created_at=stamp,
+                        updated_at=stamp,
+                        kind=kind,
+                        title=title[:200],
+                        facts=canonical(facts),
+                        decision=canonical(decision),
+                        outcome=outcome,
+                        rules_version=rules_version,
+                        **(place or {}),
+                    )
                 )
-            )
-            session.flush()
-            self._seal(session, case_id, secret)
-            if event_payload is not None:
-                self._append(session, case_id, "screened", event_payload, stamp)
+                session.flush()
+                self._seal(session, case_id, secret)
+                if event_payload is not None:
+                    self._append(session, case_id, "screened", event_payload, stamp)
+        except IntegrityError:
+            if not place or not place.get("client_ref"):
+                raise
+            raise InputError(
+                [
+                    Problem(
+                        "client_ref",
+                        "DUPLICATE_REFERENCE",
+                        f"the reference '{place['client_ref']}' is already another client's.",
+                        "give this client its own reference, or update the existing case.",
+                    )
+                ]
+            ) from None
         return case_id
 
     # --- answers not confirmed yet --------------------------------------------------------

@@ -436,27 +436,6 @@ class TeamStore:
             ).first()
             return (row[0], row[1]) if row else None
 
-    def place_case(
-        self,
-        case_id: str,
-        org_id: str,
-        *,
-        assignee_id: str | None = None,
-        client_ref: str | None = None,
-        client_name: str | None = None,
-    ) -> None:
-        with Session(self.engine) as session, session.begin():
-            session.execute(
-                update(CaseRow)
-                .where(CaseRow.id == case_id)
-                .values(
-                    org_id=org_id,
-                    assignee_id=assignee_id,
-                    client_ref=client_ref,
-                    client_name=client_name and client_name[:200],
-                )
-            )
-
     def assign(self, case_id: str, assignee_id: str | None) -> None:
         with Session(self.engine) as session, session.begin():
             session.execute(

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from cocflow.io.settings import Settings
 from cocflow.services.access import Denied, NotFound
@@ -23,6 +25,7 @@ from cocflow.services.screening import rules_for
 from cocflow.services.signoff import NotApproved
 from cocflow.services.team import Desk
 from cocflow.store.team import TeamStore
+from cocflow.web.api.app import ApiMount, build_api
 from cocflow.web.csrf import CsrfCheck
 from cocflow.web.errors import error_handlers
 from cocflow.web.headers import SecurityHeaders
@@ -113,6 +116,7 @@ def create_team_app(
         ],
         exception_handlers={**error_handlers(pages), **_refusals(pages)},
     )
+    app.router.routes.insert(0, ApiMount(API_PREFIX, app=_LazyApi(team)))
     app.state.settings = settings
     app.state.pages = pages
     app.state.team = team
@@ -144,3 +148,19 @@ def _refusals(pages: Pages) -> dict[Any, Any]:
         )
 
     return {NotFound: not_found, Denied: denied, NotApproved: not_approved}
+
+
+class _LazyApi:
+    """The API (web/api/): built once the store is open, on its first request. It takes bearer
+    tokens only: the team gate and the form-token check let its paths through."""
+
+    def __init__(self, team: _Team) -> None:
+        self.team = team
+        self.app: Starlette | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.app is None:
+            desk = await run_in_threadpool(self.team.get_desk)
+            accounts = await run_in_threadpool(self.team.get_accounts)
+            self.app = build_api(desk, accounts, today=date.today)
+        await self.app(scope, receive, send)
