@@ -222,7 +222,20 @@ def test_another_organisation_s_case_is_not_found(site: Site) -> None:
         assert ana.get(f"/team/cases/{foreign}").status_code == 404
         assert ana.get(f"/cases/{foreign}/export").status_code == 404
         assert foreign not in ana.get("/board").text
+        mine = _post(ana, "/board/new", {}, follow_redirects=False)
+        own = mine.headers["location"].split("/")[-1]  # type: ignore[attr-defined]
+        ana.get(f"/cases/{own}/case-file")
+        ana.get(f"/cases/{own}/export")
         assert ana.get("/cases", follow_redirects=False).headers["location"] == "/board"
+    work = open_casework(site.settings, rules_for(site.settings))
+    try:
+        entries = TeamStore(work.store.engine, work.store.keys).audit_entries()
+    finally:
+        work.close()
+    reads = [(e.action, e.target) for e in entries if e.target == own]
+    assert ("sensitive_read", own) in reads and ("proof.export", own) in reads
+    refused = [e for e in entries if e.outcome == "denied" and e.target == foreign]
+    assert len(refused) == 3  # each look at the other organisation's case
 
 
 def test_a_client_opens_a_questionnaire_link_and_sees_only_their_case(site: Site) -> None:

@@ -162,6 +162,15 @@ class TeamGate:
             )
         except Denied as denied:
             return self.pages.message(scope, 403, "You cannot do this", str(denied))
+        if action in {Action.SSN_REVEAL, Action.PROOF_EXPORT}:  # reads of the full SSN
+            await run_in_threadpool(
+                desk.team.audit,
+                org_id=actor.org_id,
+                actor=actor.user_id,
+                action="sensitive_read" if action is Action.SSN_REVEAL else "proof.export",
+                target=case_id,
+                detail={"page": rest.strip("/").split("/")[0][:40]},
+            )
         if scope["method"] not in {"GET", "HEAD"}:
             template = "/" + "/".join(p if not p.isdigit() else "N" for p in rest.split("/") if p)
             await run_in_threadpool(
