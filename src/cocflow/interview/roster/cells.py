@@ -8,9 +8,7 @@ from collections.abc import Collection
 from datetime import date
 from functools import lru_cache
 
-from cocflow.case import (
-    WorkerKind,
-)
+from cocflow.case import WorkerKind
 from cocflow.countries import normalize_country
 from cocflow.errors import clip
 from cocflow.interview.roster.fields import DATE_ORDERS, DateOrder, _fold
