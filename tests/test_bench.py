@@ -17,6 +17,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
         ("screen_bench.py", ["--rows", "300"]),
         ("trips_bench.py", ["--rows", "300"]),
         ("vault_bench.py", ["--size", str(256 * 1024)]),
+        ("team_bench.py", ["--rows", "60", "--requests", "20"]),
     ],
 )
 def test_benchmark_runs(script: str, args: list[str]) -> None:

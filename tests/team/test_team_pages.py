@@ -362,3 +362,32 @@ def test_the_api_is_served_with_tokens_not_cookies(site: Site) -> None:
         )
         assert created.status_code == 201, created.text
         assert api.get("/api/v1/openapi.json").json()["openapi"].startswith("3.")
+
+
+def test_the_board_shows_a_hundred_clients_a_page(site: Site) -> None:
+    rows = "".join(
+        f"P-{i:03};Client {i};Self-employed;Portugal;03/01/2027;12/31/2027;US;\n"
+        for i in range(130)
+    )
+    text = "Client ID;Name;Worker type;Host country;Start date;End date;Lives in;Partner\n" + rows
+    with site.client() as owner:
+        _sign_in(owner, "ana@rivera.example")
+        page = owner.get("/import")
+        review = owner.post(
+            "/import",
+            data={"csrf_token": _csrf(page.text)},
+            files={"roster": ("clients.csv", text.encode(), "text/csv")},
+        )
+        fields = {"csrf_token": _csrf(review.text), "date_order": "MDY", "action": "apply"}
+        for heading, field in re.findall(
+            r'name="map:([^"]+)"[^>]*>.*?<option value="([a-z_]*)" selected', review.text, re.S
+        ):
+            fields[f"map:{heading}"] = field
+        assert "130 new" in owner.post("/import/review", data=fields).text
+        first = owner.get("/board?sort=reference")
+        assert first.text.count('name="case"') == 100 and "Page 1 of 2" in first.text
+        second = owner.get("/board?sort=reference&page=2")
+        assert second.text.count('name="case"') == 30 and "P-129" in second.text
+        assert "P-129" not in first.text
+        assert owner.get("/board?page=99").text.count('name="case"') == 30  # the last page
+        assert len(owner.get("/board.csv").text.strip().splitlines()) == 1 + 130

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cocflow.accounts.tokens import TokenKind, new_token, token_digest
-from cocflow.case import Case, missing, public_title
+from cocflow.case import Case, missing
 from cocflow.errors import CocflowError, InputError, Problem
 from cocflow.io.csvio import to_csv
 from cocflow.proof.chain import ChainEntry
@@ -248,13 +248,13 @@ class Desk:
         next_step, sent = "Answer the questions", False
         sign_off = "none"
         if case.outcome != INCOMPLETE:
-            status = self.work.status(case.id, today)
-            first = next((p for p in status.checkpoints if not p.done), None)
+            points = self.work.checkpoints(case.id, today)  # the chain and files verified
+            first = next((p for p in points if not p.done), None)
             next_step = f"Not done yet: {first.name[:1].lower()}{first.name[1:]}" if first else ""
-            sent = len([p for p in status.checkpoints if p.done]) >= 2
+            sent = len([p for p in points if p.done]) >= 2
             sign_off = self.approval(case.id).state
         open_ = case.outcome == "go" and not sent and file_by is not None
-        label = case.title if case.outcome == INCOMPLETE else public_title(self.work.case(case.id))
+        label = case.title  # the stored title: the board is the team's own list of clients
         return BoardRow(
             case.id,
             case.client_ref or "",

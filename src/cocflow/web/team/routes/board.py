@@ -4,6 +4,7 @@ team panel: its client, assignee, sign-off, the full SSN on request, a questionn
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -27,6 +28,7 @@ SORTS = {
     "outcome": lambda r: (r.outcome, r.reference),
 }
 FLAGS = ("overdue", "due soon")
+PAGE = 100  # rows on one page of the board (the CSV has every row that matches)
 
 
 def filter_rows(
@@ -54,11 +56,21 @@ async def board(request: Request) -> Response:
     desk = await run_in_threadpool(desk_of, request)
     rows = await run_in_threadpool(desk.board, signed.actor, today(request))
     filters = _filters(request)
-    shown = filter_rows(rows, **filters)
+    matching = filter_rows(rows, **filters)
+    pages_count = max(1, -(-len(matching) // PAGE))
+    number = request.query_params.get("page", "1")
+    page = min(int(number), pages_count) if number.isdigit() and int(number) > 0 else 1
+    shown = matching[(page - 1) * PAGE : page * PAGE]
+    kept = urlencode({k: v for k, v in filters.items() if v})
     context = {
         "title": "Clients",
         "rows": shown,
         "total": len(rows),
+        "matching": len(matching),
+        "page": page,
+        "pages_count": pages_count,
+        "first_shown": (page - 1) * PAGE + 1,
+        "page_link": f"/board?{kept}&page=" if kept else "/board?page=",
         "filters": filters,
         "outcomes": sorted({r.outcome for r in rows}),
         "flags": FLAGS,
@@ -67,7 +79,8 @@ async def board(request: Request) -> Response:
         "can_import": allowed(signed.actor, Action.ROSTER_IMPORT),
         "query": str(request.url.query),
     }
-    return pages(request).render(request, "team/board.html", context)
+    # Rendering a page of rows takes a while: off the event loop, so other requests go on.
+    return await run_in_threadpool(pages(request).render, request, "team/board.html", context)
 
 
 async def board_csv(request: Request) -> Response:
