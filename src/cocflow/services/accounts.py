@@ -20,7 +20,7 @@ from cocflow.accounts import passwords, totp
 from cocflow.accounts.tokens import Grant, TokenKind, grant_problem, new_token, token_digest
 from cocflow.errors import InputError, Problem
 from cocflow.services.access import Action, Actor, Role, require
-from cocflow.store.team import TeamStore, Token, User
+from cocflow.store.team import Member, TeamStore, Token, User
 
 __all__ = [
     "FAILURES_BEFORE_PAUSE",
@@ -52,6 +52,18 @@ def _utc(text: str | None) -> datetime | None:
 
 def _problem(path: str, code: str, message: str, fix: str) -> InputError:
     return InputError([Problem(path, code, message, fix)])
+
+
+def _actor(member: Member) -> Actor:
+    """The actor a membership makes."""
+    return Actor(
+        member.user.id,
+        member.org_id,
+        Role(member.role),
+        member.all_cases,
+        member.case_id,
+        member.user.name,
+    )
 
 
 def normal_email(email: str) -> str:
@@ -260,14 +272,7 @@ class Accounts:
             self.store.close_session(digest)
             return None
         self.store.touch_session(digest, at=now.isoformat())
-        actor = Actor(
-            member.user.id,
-            member.org_id,
-            Role(member.role),
-            member.all_cases,
-            member.case_id,
-            member.user.name,
-        )
+        actor = _actor(member)
         return SignedIn(actor, member.user, row.csrf, not row.second_factor, digest)
 
     def second_factor(self, signed: SignedIn, code: str) -> bool:
@@ -411,14 +416,7 @@ class Accounts:
         member = self.store.member(token.org_id, token.user_id or "")
         if member is None:
             return None
-        actor = Actor(
-            member.user.id,
-            member.org_id,
-            Role(member.role),
-            member.all_cases,
-            member.case_id,
-            member.user.name,
-        )
+        actor = _actor(member)
         return actor, token.label
 
     # --- personal access tokens (the API) -------------------------------------------------
@@ -451,14 +449,7 @@ class Accounts:
         member = self.store.member(token.org_id, token.user_id or "")
         if member is None:
             return None
-        return Actor(
-            member.user.id,
-            member.org_id,
-            Role(member.role),
-            member.all_cases,
-            member.case_id,
-            member.user.name,
-        )
+        return _actor(member)
 
     # --- shared checks --------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from cocflow.web.app import create_app
 from cocflow.web.hosts import local_hosts
 from cocflow.web.logs import keep_query_strings_out
 
-__all__ = ["bind", "build_server", "link", "serve"]
+__all__ = ["bind", "build_server", "link", "listen", "serve"]
 
 
 def _loopback(host: str) -> str:
@@ -52,7 +52,11 @@ def _loopback(host: str) -> str:
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     """A listening socket on a loopback ``host``; ``port`` 0 lets the system choose a free one."""
-    address = _loopback(host)
+    return listen(_loopback(host), port)
+
+
+def listen(address: str, port: int, backlog: int = 128) -> socket.socket:
+    """A listening socket on ``address`` (any address: the caller decides which are allowed)."""
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     # IPPROTO_TCP named, not 0: asyncio then sets TCP_NODELAY on every connection, without
     # which a response's head and body wait on each other (about 40 ms per request).
@@ -60,7 +64,7 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((address, port))
-        sock.listen(128)
+        sock.listen(backlog)
     except OSError as exc:
         sock.close()
         raise InputError(

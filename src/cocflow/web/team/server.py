@@ -9,40 +9,17 @@ meant to sit behind an HTTPS reverse proxy: with ``--proxy`` it trusts the proxy
 from __future__ import annotations
 
 import contextlib
-import socket
 from collections.abc import Callable, Iterable
 
 import uvicorn
 
-from cocflow.errors import InputError, Problem
 from cocflow.io.settings import Settings
 from cocflow.web.hosts import LOOPBACK_NAMES, host_name
 from cocflow.web.logs import keep_query_strings_out
+from cocflow.web.server import listen
 from cocflow.web.team.app import create_team_app
 
 __all__ = ["serve_team"]
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(512)
-    except OSError as exc:
-        sock.close()
-        raise InputError(
-            [
-                Problem(
-                    "port",
-                    "PORT_UNAVAILABLE",
-                    f"cocflow cannot listen on {host} port {port}: {exc.strerror}.",
-                    "choose another address or port with --host and --port.",
-                )
-            ]
-        ) from exc
-    return sock
 
 
 def serve_team(
@@ -57,7 +34,7 @@ def serve_team(
     """Serve the team server until stopped (Ctrl+C)."""
     names = {n for n in (host_name(h) for h in allowed_hosts) if n}
     names |= set(LOOPBACK_NAMES) | ({host} if host not in {"0.0.0.0", "::"} else set())
-    sock = _bind(host, port)
+    sock = listen(host, port, backlog=512)
     try:
         app = create_team_app(settings, allowed_hosts=names)
         config = uvicorn.Config(
