@@ -128,6 +128,8 @@ def test_the_board_shows_outcome_file_by_next_step_and_flags(desk: Desk, team: T
     text = desk.board_csv(late).decode()
     assert "'=HYPERLINK(1)" in text  # a formula is never live in the export
     assert text.splitlines()[0].startswith("case,reference,client,label,outcome,file_by")
+    desk.team.set_client(case_id, "Jane Q. Doe")  # a re-import renames the client
+    assert desk.board(team.owner, TODAY)[0].client == "Jane Q. Doe"
 
 
 def test_reading_the_full_ssn_is_audited_without_the_number(desk: Desk, team: Team) -> None:

@@ -234,7 +234,14 @@ class Desk:
         memo: dict[str, tuple[object, BoardRow]] = self.work.memo.setdefault("board", {})
         rows = []
         for case in self.cases(actor):
-            key = (case.updated_at, case.head_hash, case.assignee_id, today)
+            key = (
+                case.updated_at,
+                case.head_hash,
+                case.assignee_id,
+                case.client_ref,
+                case.client_name,
+                today,
+            )
             cached = memo.get(case.id)
             if cached is None or cached[0] != key:
                 cached = (key, self._row(case, today, members))
