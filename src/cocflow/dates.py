@@ -14,9 +14,27 @@ import calendar
 from datetime import date, timedelta
 from enum import Enum
 
-__all__ = ["Fit", "add_months", "fit_within", "limit_window", "month_end", "next_day"]
+__all__ = [
+    "MONTHS",
+    "Fit",
+    "add_months",
+    "fit_within",
+    "limit_window",
+    "long_date",
+    "month_end",
+    "next_day",
+]
 
 ONE_DAY = timedelta(days=1)
+MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def long_date(day: date) -> str:
+    """``25 November 2026``, whatever the locale."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def month_end(year: int, month: int) -> date:

@@ -21,6 +21,7 @@ from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 from pypdf import PdfReader
 
+from cocflow.dates import long_date
 from cocflow.documents.latin1 import to_latin1
 from cocflow.filing.packet import FilingPacket, Item, OnlineField
 
@@ -37,11 +38,6 @@ __all__ = [
     "to_latin1",
 ]
 
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December",
-)  # fmt: skip
-
 _SSA_NAME = "Social Security Administration"
 _SSN_LABEL = "Social Security number"
 
@@ -52,11 +48,6 @@ _BOTTOM = 25.0
 _LINE = 5.2
 _LABEL_W = 64.0
 _GUTTER = 5.0
-
-
-def long_date(d: date) -> str:
-    """``25 November 2026``, whatever the locale."""
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
 def _one_line(text: str) -> str:

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from cocflow.case import WorkerKind
 from cocflow.countries import normalize_country
+from cocflow.dates import long_date
 from cocflow.errors import clip
 from cocflow.interview.roster.fields import DATE_ORDERS, DateOrder, _fold
 from cocflow.isodate import check_plausible
@@ -30,20 +31,6 @@ def _shown(value: str) -> str:
     return clip(value, 60)
 
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _YEAR_FIRST = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
 _YEAR_LAST = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d+)")
 _DATE_FIX = (
@@ -60,7 +47,7 @@ def _day(year: int, month: int, day: int) -> date | None:
 
 
 def _words(day: date) -> str:
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return long_date(day)
 
 
 def _plausible(day: date) -> date:

@@ -37,6 +37,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from cocflow.countries import country_name
+from cocflow.dates import MONTHS
 from cocflow.errors import InputError, Problem
 from cocflow.io.casefile import load_case, write_case
 from cocflow.io.inputs import MAX_TRIPS_BYTES
@@ -54,20 +55,6 @@ __all__ = ["routes"]
 
 _T = TypeVar("_T")
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 PURPOSES: tuple[Purpose, ...] = get_args(Purpose)
 PURPOSE_CHOICES = (
     Choice("work", "Work", "You worked there, even for part of the stay."),
