@@ -89,34 +89,12 @@ def reset_link(
 
     Example: cocflow team reset-link ana@rivera.example --url https://cocflow.rivera.example
     """
-    from datetime import UTC, datetime
-
-    from cocflow.accounts.tokens import TokenKind, new_token, token_digest
-    from cocflow.services.accounts import RESET_LIFE, normal_email
-
     work, accounts = _accounts()
     try:
-        store = accounts.store
-        user = store.user_by_email(normal_email(email))
-        orgs = store.orgs_of(user.id) if user else []
-        if user is None or not orgs:
-            typer.echo(f"There is no member with the address {email}.", err=True)
-            raise typer.Exit(2)
-        secret = new_token("cfrst_")
-        store.add_token(
-            token_digest(store.keys.mac_key, secret),
-            TokenKind.PASSWORD_RESET.value,
-            orgs[0],
-            user_id=user.id,
-            expires_at=(datetime.now(UTC) + RESET_LIFE).isoformat(),
-        )
-        store.audit(
-            org_id=orgs[0],
-            actor=None,
-            action="password.reset_link",
-            target=user.id,
-            detail={"by": "command line"},
-        )
+        secret = _run(lambda: accounts.reset_link_for(email))
     finally:
         work.close()
+    if secret is None:
+        typer.echo(f"There is no member with the address {email}.", err=True)
+        raise typer.Exit(2)
     typer.echo(f"{base_url.rstrip('/')}/reset?token={secret}")

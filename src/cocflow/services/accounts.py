@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cocflow.accounts import passwords, totp
 from cocflow.accounts.tokens import Grant, TokenKind, grant_problem, new_token, token_digest
@@ -106,6 +107,15 @@ class Accounts:
     def _digest(self, secret: str) -> str:
         return token_digest(self.store.keys.mac_key, secret)
 
+    def _issue(
+        self, kind: TokenKind, prefix: str, org_id: str, life: timedelta, **fields: Any
+    ) -> str:
+        """A new secret of ``kind`` (shown once): only its keyed digest is stored."""
+        secret = new_token(prefix)
+        expires = (self.clock() + life).isoformat()
+        self.store.add_token(self._digest(secret), kind.value, org_id, expires_at=expires, **fields)
+        return secret
+
     # --- setting up ----------------------------------------------------------------------
 
     def create_organisation(self, name: str, email: str, owner_name: str, password: str) -> Actor:
@@ -150,17 +160,16 @@ class Accounts:
         self._check_email(email)
         user = self.store.user_by_email(email)
         user_id = user.id if user else self.store.create_user(email, name.strip() or email, None)
-        secret = new_token("cfinv_")
-        self.store.add_token(
-            self._digest(secret),
-            TokenKind.INVITATION.value,
+        secret = self._issue(
+            TokenKind.INVITATION,
+            "cfinv_",
             actor.org_id,
+            INVITATION_LIFE,
             user_id=user_id,
             role=role.value,
             case_id=case_id,
             label="all" if all_cases else "",
             created_by=actor.user_id,
-            expires_at=(self.clock() + INVITATION_LIFE).isoformat(),
         )
         self.store.audit(
             org_id=actor.org_id,
@@ -323,17 +332,30 @@ class Accounts:
         assert actor.org_id is not None
         if self.store.member(actor.org_id, user_id) is None:
             raise _problem("member", "UNKNOWN_MEMBER", "There is no such member.", "pick one.")
-        secret = new_token("cfrst_")
-        self.store.add_token(
-            self._digest(secret),
-            TokenKind.PASSWORD_RESET.value,
-            actor.org_id,
+        return self._reset_link(actor.org_id, user_id, by=actor.user_id)
+
+    def reset_link_for(self, email: str) -> str | None:
+        """A reset link's secret for the member with this address, made on the server by
+        whoever holds the key (an owner locked out); None when there is no such member."""
+        user = self.store.user_by_email(normal_email(email))
+        orgs = self.store.orgs_of(user.id) if user else []
+        return self._reset_link(orgs[0], user.id, by=None) if user and orgs else None
+
+    def _reset_link(self, org_id: str, user_id: str, *, by: str | None) -> str:
+        secret = self._issue(
+            TokenKind.PASSWORD_RESET,
+            "cfrst_",
+            org_id,
+            RESET_LIFE,
             user_id=user_id,
-            created_by=actor.user_id,
-            expires_at=(self.clock() + RESET_LIFE).isoformat(),
+            created_by=by,
         )
         self.store.audit(
-            org_id=actor.org_id, actor=actor.user_id, action="password.reset_link", target=user_id
+            org_id=org_id,
+            actor=by,
+            action="password.reset_link",
+            target=user_id,
+            detail={} if by else {"by": "command line"},
         )
         return secret
 
@@ -388,15 +410,14 @@ class Accounts:
         ):
             if old.label == scope and old.revoked_at is None:
                 self.store.revoke_token(old.digest)
-        secret = new_token("cfcal_")
-        self.store.add_token(
-            self._digest(secret),
-            TokenKind.CALENDAR_FEED.value,
+        secret = self._issue(
+            TokenKind.CALENDAR_FEED,
+            "cfcal_",
             signed.actor.org_id,
+            ACCESS_TOKEN_LIFE,
             user_id=signed.user.id,
             label=scope,
             created_by=signed.user.id,
-            expires_at=(self.clock() + ACCESS_TOKEN_LIFE).isoformat(),
         )
         self.store.audit(
             org_id=signed.actor.org_id,
@@ -425,15 +446,14 @@ class Accounts:
         """A personal access token for the API, with the member's own role; shown once."""
         require(signed.actor, Action.TOKENS_OWN)
         assert signed.actor.org_id is not None
-        secret = new_token("cfpat_")
-        self.store.add_token(
-            self._digest(secret),
-            TokenKind.ACCESS_TOKEN.value,
+        secret = self._issue(
+            TokenKind.ACCESS_TOKEN,
+            "cfpat_",
             signed.actor.org_id,
+            ACCESS_TOKEN_LIFE,
             user_id=signed.user.id,
             label=label.strip()[:200] or "API",
             created_by=signed.user.id,
-            expires_at=(self.clock() + ACCESS_TOKEN_LIFE).isoformat(),
         )
         self.store.audit(org_id=signed.actor.org_id, actor=signed.user.id, action="token.new")
         return secret

@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from cocflow.errors import InputError
+from cocflow.services.accounts import NOT_SIGNED_IN
 from cocflow.web.components import FieldError
 from cocflow.web.deps import field_errors, form_fields, today
 from cocflow.web.team.app import accounts_of, desk_of
@@ -24,11 +25,6 @@ from cocflow.web.team.routes.common import (
 )
 
 __all__ = ["routes"]
-
-NOT_SIGNED_IN = (
-    "The e-mail address or the password is not right, or the account is paused for 15 minutes "
-    "after too many tries."
-)
 
 
 SIGN_INS_PER_WINDOW = 30
