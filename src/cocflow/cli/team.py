@@ -44,8 +44,9 @@ def init(
     email: Annotated[str, typer.Option("--email", help="The first owner's e-mail address.")],
     name: Annotated[str, typer.Option("--name", help="The first owner's name.")] = "",
 ) -> None:
-    """Create the organisation and its first owner (the password is asked, hidden; or read
-    from the first line of standard input).
+    """Create the organisation and its first owner.
+
+    The password is asked, hidden, or read from the first line of standard input.
 
     Example: cocflow team init --organisation "Rivera & Co" --email ana@rivera.example
     """
@@ -84,8 +85,9 @@ def reset_link(
         str, typer.Option("--url", help="The server's address, as members open it.")
     ] = "http://127.0.0.1:8000",
 ) -> None:
-    """Print a one-time password-reset link (valid one hour) for a member, for an owner
-    locked out of their account. The link is the only copy: hand it over yourself.
+    """Print a one-time password-reset link for a member (an owner locked out).
+
+    The link works once, for one hour. It is the only copy: hand it over yourself.
 
     Example: cocflow team reset-link ana@rivera.example --url https://cocflow.rivera.example
     """
