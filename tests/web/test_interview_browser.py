@@ -34,8 +34,12 @@ def test_a_freelancer_reaches_the_answer(page: Any, console: list[str]) -> None:
     page.locator("#answer").fill("01/06/2019")  # the wrong form: refused, said how
     page.get_by_role("button", name="Save and continue").click()
     assert page.title().startswith("Error: ")
-    focused = page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
-    assert focused  # focus moves to the error summary
+    # Focus moves to the error summary (the deferred script does it once the page has loaded:
+    # wait for it, up to 5 s, rather than asking before the script ran).
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.hasAttribute('data-error-summary')",
+        timeout=5000,
+    )
     _look(page, "3-operating-since-error")
     page.get_by_role("link", name="YYYY-MM-DD", exact=False).click()
     assert page.evaluate("document.activeElement.id") == "answer"  # the link reaches the field
