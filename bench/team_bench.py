@@ -12,7 +12,8 @@ load, each against a baseline measured in the same run.
    - roster.preview, store empty: read, map, parse every cell, group by client, compare with
      the stored cases (none yet), best of 2;
    - roster.apply: every client stored as a screened case (its proof file, its place in the
-     organisation, its notes, the audit entries), one run;
+     organisation, its notes, its board progress, the audit entries; 500 clients to a
+     transaction), one run;
    - roster.preview again, now against the stored cases (a re-import: every client is
      compared with its stored case), one run.
    Each is printed in seconds, rows per second and as a multiple of the baseline's time: "40x"
@@ -22,8 +23,10 @@ load, each against a baseline measured in the same run.
    (a subprocess, as `cocflow serve --team` runs) serves the team app and, on the same server
    stack, a bare Starlette route outside cocflow's layers. The owner signs in over HTTP (GET
    /login for the form token, POST /login, the session cookie), then:
-   - cold: the first GET /board, which works out every row (each case's checkpoints with its
-     proof file verified, its sign-off, its title), timed alone;
+   - cold: the first GET /board in a new server process, timed alone. Each case's progress
+     (next checkpoint, sign-off, file-by date) was kept as the case was stored; the board asks
+     the database which kept rows are out of date, works those out again (their proof files
+     verified), then reads one page, filtered, sorted and counted by the database;
    - warm, one at a time: the median of 5 sequential GET /board;
    - under load: --requests GETs of /board from --concurrency threads, each on its own
      keep-alive connection (http.client), after one request per connection; the bare route the

@@ -10,13 +10,13 @@ import base64
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from cocflow.case import Case
+from cocflow.case import Case, missing
 from cocflow.documents.timeline import render_timeline
 from cocflow.errors import CocflowError, InputError, Problem
 from cocflow.filing.ssn import mask
@@ -33,7 +33,7 @@ from cocflow.services.screening import screen_case
 from cocflow.store.crypto import Keys, decrypt, encrypt, keyed_digest, load_keys
 from cocflow.store.db import database_exists, open_engine, sqlite_url
 from cocflow.store.dbvault import DatabaseVault
-from cocflow.store.repo import CaseSummary, Store, unknown_case
+from cocflow.store.repo import CaseSummary, NewCase, Store, unknown_case
 from cocflow.store.vault import StoredFile, Vault
 from cocflow.tracking.checkpoints import CHECKPOINT_NAMES, us_checkpoints
 from cocflow.tracking.foreignpath import Checkpoint, ForeignPlan, foreign_plan, foreign_steps
@@ -55,6 +55,13 @@ _SSN_LIKE = re.compile(
 )  # the outcome of a case whose answers were never confirmed
 
 
+def _pending(case: Case, place: dict[str, str | None] | None, data: dict[str, Any]) -> NewCase:
+    """A case still being answered: no facts confirmed, its answers the working copy."""
+    title = case.title if case.label else "New case"
+    kind = case.worker.kind or ""
+    return NewCase(kind, title, {}, {}, {}, INCOMPLETE, "", None, place, draft=data)
+
+
 def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The case file without SSNs and dates of birth, and those values apart."""
     facts = json.loads(json.dumps(data))
@@ -68,6 +75,10 @@ def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
             if record.get(key) is not None:
                 secret["records"][f"{index}.{key}"] = str(record.pop(key))
     return facts, secret
+
+
+def _secrets(secret: dict[str, Any]) -> tuple[Any, ...]:
+    return (*(secret.get(k) for k in SECRET_PATHS), secret.get("records") or {})
 
 
 def _join(facts: dict[str, Any], secret: dict[str, Any]) -> dict[str, Any]:
@@ -180,6 +191,51 @@ class Casework:
         )
         return case_id, decision
 
+    def new_cases(
+        self, cases: Sequence[tuple[Case, dict[str, str | None] | None]], today: date
+    ) -> list[tuple[CaseSummary, ChainEntry | None, Decision | None]]:
+        """Store many cases in one transaction, each with its place: screened when it holds
+        every fact screening needs (its screening the first proof entry), else kept as
+        answers to complete. Each comes back as stored, with its first entry and decision."""
+        made: list[tuple[Decision | None, NewCase]] = []
+        for case, place in cases:
+            if missing(case):
+                made.append((None, _pending(case, place, case_data(case))))
+                continue
+            decision = screen_case(case, today, self.rules)
+            facts, secret = _split(case_data(case))
+            new = NewCase(
+                case.kind,
+                case.title,
+                facts,
+                secret,
+                decision.as_dict(),
+                decision.outcome,
+                decision.rules_version,
+                _screened(decision, self.store.keys, facts, secret),
+                place,
+            )
+            made.append((decision, new))
+        stored = self.store.create_cases([new for _, new in made])
+        return [
+            (
+                CaseSummary(
+                    done.case_id,
+                    done.at,
+                    done.at,
+                    new.kind,
+                    new.title[:200],
+                    new.outcome,
+                    new.facts,
+                    new.decision,
+                    new.rules_version,
+                ),
+                done.entry,
+                decision,
+            )
+            for (decision, new), done in zip(made, stored, strict=True)
+        ]
+
     # --- a case answered one question at a time (the web interview) ----------------------
 
     def start_case(
@@ -188,19 +244,7 @@ class Casework:
         """A new case with nothing confirmed yet: its proof log begins at the first screening
         (:meth:`confirm`); until then its answers are a working copy (:meth:`save_draft`)."""
         case = case or Case()
-        case_id = self.store.create_case(
-            kind=case.worker.kind or "",
-            title=case.title if case.label else "New case",
-            facts={},
-            secret={},
-            decision={},
-            outcome=INCOMPLETE,
-            rules_version="",
-            event_payload=None,
-            place=place,
-        )
-        self.save_draft(case_id, case)
-        return case_id
+        return self.store.create_cases([_pending(case, place, case_data(case))])[0].case_id
 
     def save_draft(self, case_id: str, case: Case) -> None:
         """Keep ``case`` as the working copy: kept on refresh and on Back, not in the proof log
@@ -215,6 +259,21 @@ class Casework:
         if self.store.get_case(case_id).outcome == INCOMPLETE:
             return Case()
         return self.case(case_id)
+
+    def unchanged(self, given: Mapping[str, Case]) -> set[str]:
+        """The cases whose answers as they stand (:meth:`working_copy`) are the ones
+        ``given`` for them: compared as stored data first, as cases where that differs."""
+        same = set()
+        for case_id, (outcome, facts, secret, draft) in self.store.stored_many(list(given)).items():
+            case = given[case_id]
+            if not draft and outcome != INCOMPLETE:
+                new_facts, new_secret = _split(case_data(case))
+                if new_facts == facts and _secrets(new_secret) == _secrets(secret):
+                    same.add(case_id)
+                    continue
+            if self.working_copy(case_id) == case:
+                same.add(case_id)
+        return same
 
     def has_changes(self, case_id: str) -> bool:
         """Whether the working copy differs from the stored case (answers not confirmed)."""
@@ -647,13 +706,20 @@ class Casework:
             why = f"the proof file does not verify: entry {broken[0]}: {broken[1]}"
             return [Checkpoint(name, False, why) for name in CHECKPOINT_NAMES]
         summary = self.store.get_case(case_id)
+        return self.checkpoints_of(summary, self.store.events(case_id), today)
+
+    def checkpoints_of(
+        self, summary: CaseSummary, entries: Sequence[ChainEntry], today: date
+    ) -> list[Checkpoint]:
+        """The four checkpoints of a case from its stored summary and its proof log's
+        ``entries`` (already verified by the caller)."""
         us = self.rules.network.us_codes
         foreign = [e for e in summary.facts["engagements"] if e["country"] not in us]
         countries = sorted({e["country"] for e in foreign})
         work_start = min((e["start"] for e in foreign), default=None)
         ends = [e.get("end") for e in foreign]
         work_end = None if not ends or None in ends else max(e for e in ends if e)
-        payloads = [(e, json.loads(e.payload)) for e in self.store.events(case_id)]
+        payloads = [(e, json.loads(e.payload)) for e in entries]
         plan = self.foreign_plan_of(summary.decision)
         if plan is not None:
             return foreign_steps(

@@ -26,9 +26,11 @@ from cocflow.interview.roster import (
 )
 from cocflow.io.rosterfile import Table, read_table
 from cocflow.services.access import Action, Actor, require
-from cocflow.services.team import Desk
+from cocflow.services.team import Desk, NewClient
 
-__all__ = ["ImportPlan", "ImportResult", "apply", "preview"]
+__all__ = ["CHUNK", "ImportPlan", "ImportResult", "apply", "preview"]
+
+CHUNK = 500  # new clients stored per transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,12 @@ def preview(
     rows = _with_fixes(table, fixes or {})
     result = import_rows(table.headers, rows, used, date_order=date_order)
     known = desk.team.cases_by_ref(actor.org_id)
+    given = {
+        known[c.reference]: c.case
+        for c in result.clients
+        if c.case is not None and c.reference in known
+    }
+    kept = desk.work.unchanged(given)
     new, changed, same = [], [], []
     for client in result.clients:
         if client.case is None:
@@ -89,7 +97,7 @@ def preview(
         case_id = known.get(client.reference)
         if case_id is None:
             new.append(client.reference)
-        elif desk.work.working_copy(case_id) != client.case:
+        elif case_id not in kept:
             changed.append(client.reference)
         else:
             same.append(client.reference)
@@ -103,23 +111,27 @@ def apply(desk: Desk, actor: Actor, plan: ImportPlan, today: date) -> ImportResu
     require(actor, Action.ROSTER_IMPORT)
     assert actor.org_id is not None
     known = desk.team.cases_by_ref(actor.org_id)
-    created, updated, unchanged, skipped = [], [], [], []
+    created: list[str] = []
+    updated, unchanged, skipped = [], [], []
+    fresh = []
     for client in plan.result.clients:
         if client.case is None:
             skipped.append(client.reference)
             continue
         case_id = known.get(client.reference)
         if case_id is None:
-            case_id, _ = desk.new_case(
-                actor, client.case, today, client_ref=client.reference, client_name=client.name
-            )
-            created.append(case_id)
-        elif client.reference in plan.changed:
+            fresh.append(NewClient(client.case, client.reference, client.name, client.notes))
+            continue
+        if client.reference in plan.changed:
             desk.update(actor, case_id, client.case, today)
             updated.append(case_id)
         else:
             unchanged.append(case_id)
         desk.team.set_client(case_id, client.name, dict(client.notes))
+    for start in range(0, len(fresh), CHUNK):
+        made, refused = _store(desk, actor, fresh[start : start + CHUNK], today)
+        created += made
+        skipped += refused
     desk.team.save_mapping(
         actor.org_id, mapping_key(plan.table.headers), plan.mapping, plan.date_order
     )
@@ -135,6 +147,25 @@ def apply(desk: Desk, actor: Actor, plan: ImportPlan, today: date) -> ImportResu
         },
     )
     return ImportResult(tuple(created), tuple(updated), tuple(unchanged), tuple(skipped))
+
+
+def _store(
+    desk: Desk, actor: Actor, clients: list[NewClient], today: date
+) -> tuple[list[str], list[str]]:
+    """Store ``clients`` in one transaction: the case ids made, and the references refused.
+    Should one be refused (another import took its reference meanwhile), each is stored on its
+    own."""
+    try:
+        return [case_id for case_id, _ in desk.new_cases(actor, clients, today)], []
+    except InputError:
+        if len(clients) == 1:
+            return [], [clients[0].reference or ""]
+    made, refused = [], []
+    for client in clients:
+        one, out = _store(desk, actor, [client], today)
+        made += one
+        refused += out
+    return made, refused
 
 
 def _order(text: str | None) -> DateOrder | None:

@@ -20,7 +20,7 @@ from cocflow.proof.chain import ChainEntry
 from cocflow.services.cases import Casework
 from cocflow.store.team import TeamStore
 
-__all__ = ["Approval", "NotApproved", "approval", "guard"]
+__all__ = ["Approval", "NotApproved", "approval", "approval_of", "guard"]
 
 
 class NotApproved(CocflowError):
@@ -56,7 +56,11 @@ def _last(
 
 def approval(work: Casework, case_id: str) -> Approval:
     """Where the sign-off of the case's last prepared request stands."""
-    entries = work.entries(case_id)
+    return approval_of(work.entries(case_id))
+
+
+def approval_of(entries: Sequence[ChainEntry]) -> Approval:
+    """Where the sign-off stands, from the case's proof log ``entries``."""
     request = _last(entries, "request_prepared", lambda p: "purpose" not in p)
     if request is None:
         return Approval("none")

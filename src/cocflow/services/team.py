@@ -10,9 +10,9 @@ who did not prepare it has approved it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,32 +20,36 @@ from typing import Any
 from cocflow.accounts.tokens import TokenKind, new_token, token_digest
 from cocflow.case import Case, missing
 from cocflow.errors import CocflowError, InputError, Problem
-from cocflow.io.csvio import to_csv
-from cocflow.proof.chain import ChainEntry
+from cocflow.proof.chain import ChainEntry, canonical
 from cocflow.screening.decision import Decision
 from cocflow.services.access import Action, Actor, CaseAccess, Denied, NotFound, Role, require
+from cocflow.services.board import (
+    DUE_SOON_DAYS,
+    BoardFilter,
+    BoardPage,
+    BoardRow,
+    board_csv,
+    board_row,
+    progress_of,
+    refresh,
+)
 from cocflow.services.cases import INCOMPLETE, Casework
 from cocflow.services.documents import prepare_and_record
 from cocflow.services.filing import NotReady
 from cocflow.services.signoff import Approval, approval
+from cocflow.store.progress import ProgressStore
 from cocflow.store.repo import acting
 from cocflow.store.team import TeamCase, TeamStore
 
-__all__ = ["DUE_SOON_DAYS", "BoardRow", "Desk", "OwnRequest", "Prepared"]
-
-DUE_SOON_DAYS = 30
-BOARD_COLUMNS = (
-    "case",
-    "reference",
-    "client",
-    "label",
-    "outcome",
-    "file_by",
-    "next_step",
-    "flag",
-    "assignee",
-    "sign_off",
-)
+__all__ = [
+    "DUE_SOON_DAYS",
+    "BoardFilter",
+    "BoardRow",
+    "Desk",
+    "NewClient",
+    "OwnRequest",
+    "Prepared",
+]
 
 
 class OwnRequest(Denied):
@@ -62,22 +66,14 @@ class OwnRequest(Denied):
 
 
 @dataclass(frozen=True, slots=True)
-class BoardRow:
-    case_id: str
-    reference: str
-    client: str
-    label: str
-    outcome: str
-    file_by: date | None
-    next_step: str  # the first checkpoint not done, "" when all four are
-    overdue: bool  # past the file-by date with the request not sent
-    due_soon: bool  # the file-by date within 30 days, the request not sent
-    assignee: str
-    sign_off: str  # Approval.state
+class NewClient:
+    """A client to store as a case: their case, and the roster's reference, name and other
+    columns (kept as notes)."""
 
-    @property
-    def flag(self) -> str:
-        return "overdue" if self.overdue else "due soon" if self.due_soon else ""
+    case: Case
+    reference: str | None = None
+    name: str | None = None
+    notes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +97,7 @@ class Desk:
 
     def __init__(self, work: Casework, team: TeamStore) -> None:
         self.work, self.team = work, team
+        self.progress = ProgressStore(team.engine)
 
     # --- access --------------------------------------------------------------------------
 
@@ -151,22 +148,50 @@ class Desk:
     ) -> tuple[str, Decision | None]:
         """Store ``case``: screened when it holds every fact screening needs, else kept as
         answers to complete (its missing facts are the questions to ask; no decision yet)."""
+        (made,) = self.new_cases(actor, [NewClient(case, client_ref, client_name)], today)
+        return made
+
+    def new_cases(
+        self, actor: Actor, clients: Sequence[NewClient], today: date
+    ) -> list[tuple[str, Decision | None]]:
+        """Store ``clients`` in one transaction (all or, on a refusal such as a reference in
+        use, none), each screened when it holds every fact screening needs, else kept as
+        answers to complete (its missing facts are the questions to ask; no decision yet); their
+        board progress and audit entries follow."""
         require(actor, Action.CASE_CREATE)
         assert actor.org_id is not None
-        decision = None
-        place: dict[str, str | None] = {
-            "org_id": actor.org_id,
-            "assignee_id": actor.user_id if actor.role is Role.PREPARER else None,
-            "client_ref": client_ref,
-            "client_name": client_name and client_name[:200],
-        }
+        assignee = actor.user_id if actor.role is Role.PREPARER else None
+        places = [
+            (
+                client.case,
+                {
+                    "org_id": actor.org_id,
+                    "assignee_id": assignee,
+                    "client_ref": client.reference,
+                    "client_name": client.name and client.name[:200],
+                    "client_notes": canonical(dict(client.notes)) if client.notes else None,
+                },
+            )
+            for client in clients
+        ]
         with self._as(actor):
-            if missing(case):
-                case_id = self.work.start_case(case, place=place)
-            else:
-                case_id, decision = self.work.new_case(case, today, place=place)
-        self._audit(actor, "case.create", case_id)
-        return case_id, decision
+            stored = self.work.new_cases(places, today)
+        self.progress.save(
+            {
+                summary.id: progress_of(
+                    self.work,
+                    summary,
+                    [entry] if entry else [],
+                    today,
+                    head_hash=entry.hash if entry else None,
+                )
+                for summary, entry, _ in stored
+            }
+        )
+        self.team.audit_many(
+            [(actor.org_id, actor.user_id, "case.create", s.id, "ok", None) for s, _, _ in stored]
+        )
+        return [(summary.id, decision) for summary, _, decision in stored]
 
     def case(self, actor: Actor, case_id: str) -> Case:
         self.access(actor, case_id, Action.CASE_READ)
@@ -180,6 +205,7 @@ class Desk:
                 changed = [] if missing(case) else self.work.confirm(case_id, today)[0]
             else:
                 changed, _ = self.work.update_case(case_id, case, today)
+        self._refresh([case_id], today)
         self._audit(actor, "case.edit", case_id, detail={"paths": changed})
         return changed
 
@@ -228,55 +254,42 @@ class Desk:
         mine = actor.role is Role.PREPARER and not actor.all_cases
         return self.team.org_cases(actor.org_id, assignee_id=actor.user_id if mine else None)
 
-    def board(self, actor: Actor, today: date) -> list[BoardRow]:
-        """One row per case the actor sees, worked out again only for cases that changed."""
-        members = {m.user.id: m.user.name for m in self.team.members(actor.org_id or "")}
-        memo: dict[str, tuple[object, BoardRow]] = self.work.memo.setdefault("board", {})
-        rows = []
-        for case in self.cases(actor):
-            key = (
-                case.updated_at,
-                case.head_hash,
-                case.assignee_id,
-                case.client_ref,
-                case.client_name,
-                today,
-            )
-            cached = memo.get(case.id)
-            if cached is None or cached[0] != key:
-                cached = (key, self._row(case, today, members))
-                memo[case.id] = cached
-            rows.append(cached[1])
-        return rows
+    def board(self, actor: Actor, today: date, chosen: BoardFilter | None = None) -> list[BoardRow]:
+        """Every row of the board the actor sees that matches ``chosen``, sorted."""
+        return self.board_page(actor, today, chosen).rows
 
-    def _row(self, case: TeamCase, today: date, members: dict[str, str]) -> BoardRow:
-        file_by_text = case.decision.get("file_by")
-        file_by = date.fromisoformat(file_by_text) if file_by_text else None
-        next_step, sent = "Answer the questions", False
-        sign_off = "none"
-        if case.outcome != INCOMPLETE:
-            points = self.work.checkpoints(case.id, today)  # the chain and files verified
-            first = next((p for p in points if not p.done), None)
-            next_step = f"Not done yet: {first.name[:1].lower()}{first.name[1:]}" if first else ""
-            sent = len([p for p in points if p.done]) >= 2
-            sign_off = self.approval(case.id).state
-        open_ = case.outcome == "go" and not sent and file_by is not None
-        label = case.title  # the stored title: the board is the team's own list of clients
-        return BoardRow(
-            case.id,
-            case.client_ref or "",
-            case.client_name or "",
-            label,
-            case.outcome,
-            file_by,
-            next_step,
-            open_ and file_by is not None and file_by < today,
-            open_
-            and file_by is not None
-            and today <= file_by <= today + timedelta(days=DUE_SOON_DAYS),
-            members.get(case.assignee_id or "", ""),
-            sign_off,
+    def board_page(
+        self,
+        actor: Actor,
+        today: date,
+        chosen: BoardFilter | None = None,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> BoardPage:
+        """The rows of the board from ``offset`` (at most ``limit``), one per case the actor
+        sees that matches ``chosen``; the cases whose kept progress is out of date are worked
+        out again first."""
+        require(actor, Action.BOARD)
+        assert actor.org_id is not None
+        chosen = chosen or BoardFilter(due_soon=DUE_SOON_DAYS)
+        mine = actor.user_id if actor.role is Role.PREPARER and not actor.all_cases else None
+        version = self.work.rules.version
+        stale = self.progress.stale(actor.org_id, version, today, assignee_id=mine)
+        refresh(self.work, self.progress, stale, today)
+        lines, matching = self.progress.page(
+            actor.org_id, today, chosen, assignee_id=mine, offset=offset, limit=limit
         )
+        total, counts, outcomes = self.progress.summary(
+            actor.org_id, today, due_soon=chosen.due_soon, assignee_id=mine
+        )
+        rows = [board_row(line, today, chosen.due_soon) for line in lines]
+        return BoardPage(rows, matching, total, counts, outcomes)
+
+    def _refresh(self, case_ids: Sequence[str], today: date | None = None) -> None:
+        """Keep the board's progress of cases just written (the board's next read works out
+        again any it missed)."""
+        refresh(self.work, self.progress, case_ids, today or date.today())
 
     def calendar(self, actor: Actor, today: date, *, mine: bool) -> bytes:
         """The dated obligations of the cases the actor sees (``mine``: only those assigned to
@@ -298,24 +311,7 @@ class Desk:
     @staticmethod
     def board_csv(rows: Sequence[BoardRow]) -> bytes:
         """The board as CSV (every cell made safe for a spreadsheet)."""
-        return to_csv(
-            BOARD_COLUMNS,
-            (
-                (
-                    r.case_id,
-                    r.reference,
-                    r.client,
-                    r.label,
-                    r.outcome,
-                    r.file_by.isoformat() if r.file_by else "",
-                    r.next_step,
-                    r.flag,
-                    r.assignee,
-                    r.sign_off,
-                )
-                for r in rows
-            ),
-        )
+        return board_csv(rows)
 
     # --- requests: preparation, sign-off, filing -----------------------------------------
 
@@ -342,6 +338,7 @@ class Desk:
                 continue
             self._audit(actor, "request.prepare", case_id)
             done.append(Prepared(case_id, label, True))
+        self._refresh([p.case_id for p in done if p.ok], today)
         return done
 
     def approval(self, case_id: str) -> Approval:
@@ -381,6 +378,7 @@ class Desk:
             entry = self.work.record(
                 case_id, "request_approved", {"request_json_mac": state.request_mac}
             )
+        self._refresh([case_id])
         self._audit(actor, "request.approve", case_id)
         return entry
 
@@ -401,6 +399,7 @@ class Desk:
             self.access(actor, case_id, Action.REQUEST_FILE)
         with self._as(actor):  # the sign-off itself is checked by every face's Casework.add
             entry = self.work.add(case_id, kind, file, details, original_name)
+        self._refresh([case_id])
         self._audit(actor, "proof.add", case_id, detail={"kind": kind})
         return entry
 

@@ -26,6 +26,7 @@ __all__ = [
     "MemberRow",
     "ObjectRow",
     "OrgRow",
+    "ProgressRow",
     "SecretRow",
     "SessionRow",
     "TokenRow",
@@ -87,6 +88,26 @@ class DraftRow(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[str] = mapped_column(String(32))
+
+
+class ProgressRow(Base):
+    """Where a case stands on the team's board, worked out from its proof log when the log, the
+    case or the rules change (``head_hash``, ``updated_at`` and ``rules_version`` say from what);
+    ``valid_from`` to ``recheck_on``: the days it holds for (a certificate on file counts
+    only until its last day). Derived data: a row deleted is only worked out again."""
+
+    __tablename__ = "case_progress"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    head_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at: Mapped[str] = mapped_column(String(32))
+    rules_version: Mapped[str] = mapped_column(String(64))
+    file_by: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    next_step: Mapped[str] = mapped_column(String(200))
+    sent: Mapped[bool] = mapped_column(Boolean)
+    sign_off: Mapped[str] = mapped_column(String(16))
+    valid_from: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    recheck_on: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
 
 class EventRow(Base):

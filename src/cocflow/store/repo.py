@@ -31,7 +31,7 @@ from cocflow.store.crypto import (
 )
 from cocflow.store.models import CaseRow, DraftRow, EventRow, FileRow, SecretRow, TripRow
 
-__all__ = ["CaseSummary", "Store", "TripRecord", "acting", "now"]
+__all__ = ["CaseSummary", "Created", "NewCase", "Store", "TripRecord", "acting", "now"]
 
 # Who is acting (team mode): every proof entry written meanwhile records it as "by".
 _ACTING: ContextVar[dict[str, str] | None] = ContextVar("cocflow_acting", default=None)
@@ -68,6 +68,29 @@ _STAMP = (
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class NewCase:
+    """A case to store (:meth:`Store.create_cases`)."""
+
+    kind: str
+    title: str
+    facts: dict[str, Any]
+    secret: dict[str, Any]
+    decision: dict[str, Any]
+    outcome: str
+    rules_version: str
+    event_payload: dict[str, Any] | None  # its screening: the first proof entry
+    place: dict[str, str | None] | None = None  # a team's columns
+    draft: dict[str, Any] | None = None  # the working copy of a case still being answered
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    case_id: str
+    at: str  # its created_at and updated_at
+    entry: ChainEntry | None  # its first proof entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +172,11 @@ class Store:
 
     # --- cases -------------------------------------------------------------------------
 
-    def _seal(self, session: Session, case_id: str, secret: dict[str, Any]) -> None:
-        row = session.get(SecretRow, case_id) or SecretRow(case_id=case_id)
+    def _seal(
+        self, session: Session, case_id: str, secret: dict[str, Any], *, new: bool = False
+    ) -> None:
+        """Encrypt the case's personal data into its row (``new``: a case being created)."""
+        row = (None if new else session.get(SecretRow, case_id)) or SecretRow(case_id=case_id)
 
         def seal(column: str, value: str | None) -> bytes | None:
             if value is None:
@@ -169,20 +195,44 @@ class Store:
         """The decrypted personal data of a case (for documents, never for display)."""
         with Session(self.reader) as session:
             row = session.get(SecretRow, case_id)
-            if row is None:
-                return {}
+            return self._opened(row) if row is not None else {}
 
-            def open_(column: str, blob: bytes | None) -> str | None:
-                if blob is None:
-                    return None
-                return decrypt(self.keys, blob, table="case_secrets", column=column, row_id=case_id)
+    def _opened(self, row: SecretRow) -> dict[str, Any]:
+        def open_(column: str, blob: bytes | None) -> str | None:
+            if blob is None:
+                return None
+            return decrypt(self.keys, blob, table="case_secrets", column=column, row_id=row.case_id)
 
-            records = open_("records", row.records)
-            return {
-                "ssn": open_("ssn", row.ssn),
-                "date_of_birth": open_("date_of_birth", row.date_of_birth),
-                "records": json.loads(records) if records else {},
-            }
+        records = open_("records", row.records)
+        return {
+            "ssn": open_("ssn", row.ssn),
+            "date_of_birth": open_("date_of_birth", row.date_of_birth),
+            "records": json.loads(records) if records else {},
+        }
+
+    def stored_many(
+        self, case_ids: Sequence[str]
+    ) -> dict[str, tuple[str, dict[str, Any], dict[str, Any], bool]]:
+        """Of each case: its outcome, facts, decrypted personal data and whether it has a
+        working copy, read in one query per 500 cases."""
+        found = {}
+        with Session(self.reader) as session:
+            for start in range(0, len(case_ids), 500):
+                chunk = list(case_ids[start : start + 500])
+                rows = session.execute(
+                    select(CaseRow.id, CaseRow.outcome, CaseRow.facts, DraftRow.case_id, SecretRow)
+                    .outerjoin(DraftRow, DraftRow.case_id == CaseRow.id)
+                    .outerjoin(SecretRow, SecretRow.case_id == CaseRow.id)
+                    .where(CaseRow.id.in_(chunk))
+                )
+                for case_id, outcome, facts, draft, secret in rows:
+                    found[case_id] = (
+                        outcome,
+                        json.loads(facts),
+                        self._opened(secret) if secret is not None else {},
+                        draft is not None,
+                    )
+        return found
 
     def check_key(self) -> None:
         """Refuse a key that cannot read the data already stored (before anything is written)."""
@@ -231,52 +281,73 @@ class Store:
     ) -> str:
         """A new case; ``event_payload`` (its screening) begins the proof log, or ``None`` for a
         case still being answered (no entry until it is screened). ``place``: the team columns
-        (org_id, assignee_id, client_ref, client_name), set in the same transaction; a client
-        reference the organisation already uses is refused and nothing is stored."""
-        case_id = secrets.token_hex(8)
+        (org_id, assignee_id, client_ref, client_name, client_notes), set in the same
+        transaction; a client reference the organisation already uses is refused and nothing
+        is stored."""
+        new = NewCase(
+            kind, title, facts, secret, decision, outcome, rules_version, event_payload, place
+        )
+        return self.create_cases([new])[0].case_id
+
+    def create_cases(self, cases: Sequence[NewCase]) -> list[Created]:
+        """Store ``cases`` in one transaction (all of them or, on any refusal, none): each case
+        row, its sealed personal data, its first proof entry and its working copy."""
         stamp = now()
+        made = []
         try:
             with Session(self.engine) as session, session.begin():
-                session.add(
-                    CaseRow(
+                for new in cases:
+                    case_id = secrets.token_hex(8)
+                    row = CaseRow(
                         id=case_id,
                         created_at=stamp,
                         updated_at=stamp,
-                        kind=kind,
-                        title=title[:200],
-                        facts=canonical(facts),
-                        decision=canonical(decision),
-                        outcome=outcome,
-                        rules_version=rules_version,
-                        **(place or {}),
+                        kind=new.kind,
+                        title=new.title[:200],
+                        facts=canonical(new.facts),
+                        decision=canonical(new.decision),
+                        outcome=new.outcome,
+                        rules_version=new.rules_version,
+                        **(new.place or {}),
                     )
-                )
-                session.flush()
-                self._seal(session, case_id, secret)
-                if event_payload is not None:
-                    self._append(session, case_id, "screened", event_payload, stamp)
+                    session.add(row)
+                    self._seal(session, case_id, new.secret, new=True)
+                    entry = None
+                    if new.event_payload is not None:
+                        entry = self._append(
+                            session, case_id, "screened", new.event_payload, stamp, first=row
+                        )
+                    if new.draft is not None:
+                        blob = self._draft(case_id, new.draft)
+                        session.add(DraftRow(case_id=case_id, data=blob, updated_at=stamp))
+                    made.append(Created(case_id, stamp, entry))
         except IntegrityError:
-            if not place or not place.get("client_ref"):
+            refs = [n.place.get("client_ref") for n in cases if n.place]
+            if not any(refs):
                 raise
+            named = f"'{refs[0]}'" if len(cases) == 1 else "of one of these clients"
             raise InputError(
                 [
                     Problem(
                         "client_ref",
                         "DUPLICATE_REFERENCE",
-                        f"the reference '{place['client_ref']}' is already another client's.",
+                        f"the reference {named} is already another client's.",
                         "give this client its own reference, or update the existing case.",
                     )
                 ]
             ) from None
-        return case_id
+        return made
+
+    def _draft(self, case_id: str, data: dict[str, Any]) -> bytes:
+        return encrypt(
+            self.keys, canonical(data), table="case_drafts", column="data", row_id=case_id
+        )
 
     # --- answers not confirmed yet --------------------------------------------------------
 
     def save_draft(self, case_id: str, data: dict[str, Any]) -> None:
         """Keep ``data`` (the case file as data) as the case's working copy, encrypted."""
-        blob = encrypt(
-            self.keys, canonical(data), table="case_drafts", column="data", row_id=case_id
-        )
+        blob = self._draft(case_id, data)
         with Session(self.engine) as session, session.begin():
             if session.get(CaseRow, case_id) is None:
                 raise unknown_case(case_id)
@@ -347,20 +418,31 @@ class Store:
     # --- the proof log -----------------------------------------------------------------
 
     def _append(
-        self, session: Session, case_id: str, kind: str, payload: dict[str, Any], stamp: str
+        self,
+        session: Session,
+        case_id: str,
+        kind: str,
+        payload: dict[str, Any],
+        stamp: str,
+        *,
+        first: CaseRow | None = None,
     ) -> ChainEntry:
-        last = session.scalars(
-            select(EventRow)
-            .where(EventRow.case_id == case_id)
-            .order_by(EventRow.seq.desc())
-            .limit(1)
-        ).first()
+        """Add an entry after the case's last (``first``: the row of a case being created, whose
+        log this entry begins)."""
+        last = None
+        if first is None:
+            last = session.scalars(
+                select(EventRow)
+                .where(EventRow.case_id == case_id)
+                .order_by(EventRow.seq.desc())
+                .limit(1)
+            ).first()
         seq = (last.seq + 1) if last else 1
         prev = last.hash if last else GENESIS
         by = _ACTING.get()
         text = canonical({**payload, "by": by} if by else payload)
         digest = entry_hash(seq, case_id, kind, stamp, text, prev)
-        case_row = session.get(CaseRow, case_id)
+        case_row = first or session.get(CaseRow, case_id)
         assert case_row is not None
         case_row.head_seq, case_row.head_hash = seq, digest
         case_row.head_mac = self.head_mac(case_id, seq, digest)

@@ -461,6 +461,11 @@ class TeamStore:
             text = session.scalar(select(CaseRow.client_notes).where(CaseRow.id == case_id))
             return dict(json.loads(text)) if text else {}
 
+    def team_case(self, case_id: str) -> TeamCase | None:
+        with Session(self.reader) as session:
+            row = session.get(CaseRow, case_id)
+            return _team_case(row) if row else None
+
     def case_by_ref(self, org_id: str, client_ref: str) -> str | None:
         with Session(self.reader) as session:
             return session.scalar(
@@ -512,27 +517,40 @@ class TeamStore:
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Append one entry to the audit log (never the data itself: ids and field names)."""
+        self.audit_many([(org_id, actor, action, target, outcome, detail)])
+
+    def audit_many(
+        self,
+        entries: Sequence[
+            tuple[str | None, str | None, str, str | None, str, dict[str, Any] | None]
+        ],
+    ) -> None:
+        """Append entries (organisation, actor, action, target, outcome, detail), in order,
+        in one transaction."""
         with Session(self.engine) as session, session.begin():
             if session.get_bind().dialect.name == "postgresql":
                 session.execute(select(_advisory_lock()))
             last = session.scalar(select(AuditRow.hash).order_by(AuditRow.id.desc()).limit(1))
             prev = last or GENESIS
             stamp = now()
-            text = canonical(detail or {})
-            fields = [org_id, stamp, actor, action, target, outcome, text]
-            session.add(
-                AuditRow(
-                    org_id=org_id,
-                    at=stamp,
-                    actor=actor,
-                    action=action,
-                    target=target,
-                    outcome=outcome,
-                    detail=text,
-                    prev_hash=prev,
-                    hash=audit_hash(prev, fields),
+            for org_id, actor, action, target, outcome, detail in entries:
+                text = canonical(detail or {})
+                fields = [org_id, stamp, actor, action, target, outcome, text]
+                digest = audit_hash(prev, fields)
+                session.add(
+                    AuditRow(
+                        org_id=org_id,
+                        at=stamp,
+                        actor=actor,
+                        action=action,
+                        target=target,
+                        outcome=outcome,
+                        detail=text,
+                        prev_hash=prev,
+                        hash=digest,
+                    )
                 )
-            )
+                prev = digest  # rows of one table are inserted in the order they were added
 
     def audit_entries(
         self, org_id: str | None = None, *, limit: int | None = None

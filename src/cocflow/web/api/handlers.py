@@ -19,13 +19,13 @@ from cocflow.errors import InputError, Problem
 from cocflow.proof.chain import ChainEntry
 from cocflow.services.access import Action, Actor, Denied, allowed
 from cocflow.services.accounts import Accounts
+from cocflow.services.board import DUE_SOON_DAYS, BoardFilter
 from cocflow.services.cases import INCOMPLETE
 from cocflow.services.filing import check_case
 from cocflow.services.signoff import Approval
 from cocflow.services.team import BoardRow, Desk
 from cocflow.web.api import inputs
 from cocflow.web.api.problems import ApiProblem, error_item
-from cocflow.web.api.schemas import OUTCOMES
 
 __all__ = [
     "Api",
@@ -138,26 +138,17 @@ def document(call: Call) -> Reply:
     return Reply(200, call.api.document(call.root))
 
 
-_SORTS: dict[str, Callable[[BoardRow], Any]] = {
-    "file_by": lambda r: (r.file_by is None, r.file_by or date.max),
-    "reference": lambda r: (r.reference == "", r.reference.casefold()),
-    "outcome": lambda r: OUTCOMES.index(r.outcome) if r.outcome in OUTCOMES else len(OUTCOMES),
-}
-
-
 def list_cases(call: Call) -> Reply:
     """The board's rows the member sees, filtered and sorted as the query asks."""
-    rows = call.desk.board(call.who, call.api.today())
-    outcome, flag = call.query.get("outcome"), call.query.get("flag")
-    text = call.query.get("q", "").strip().casefold()
-    if outcome:
-        rows = [r for r in rows if r.outcome == outcome]
-    if flag:
-        rows = [r for r in rows if (r.overdue if flag == "overdue" else r.due_soon)]
-    if text:
-        rows = [r for r in rows if text in r.reference.casefold() or text in r.client.casefold()]
-    if "sort" in call.query:
-        rows = sorted(rows, key=_SORTS[call.query["sort"]])
+    flag = call.query.get("flag", "")
+    chosen = BoardFilter(
+        outcome=call.query.get("outcome", ""),
+        flag="due soon" if flag == "due_soon" else flag,
+        q=call.query.get("q", ""),
+        sort=call.query.get("sort", "created"),  # by default, oldest first
+        due_soon=DUE_SOON_DAYS,
+    )
+    rows = call.desk.board(call.who, call.api.today(), chosen)
     return Reply(200, {"cases": [_row(r) for r in rows]})
 
 
@@ -167,7 +158,8 @@ def show_case(call: Call) -> Reply:
     desk, actor = call.desk, call.who
     desk.access(actor, call.case_id, Action.CASE_READ)
     shown = desk.work.show(call.case_id)  # the SSN masked, the date of birth hidden
-    placed = next(c for c in desk.team.org_cases(actor.org_id or "") if c.id == call.case_id)
+    placed = desk.team.team_case(call.case_id)
+    assert placed is not None  # access() found it
     ssn = (shown["facts"].get("person") or {}).get("ssn")
     return Reply(
         200,

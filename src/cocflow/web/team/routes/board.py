@@ -3,7 +3,6 @@ team panel: its client, assignee, sign-off, the full SSN on request, a questionn
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -14,36 +13,17 @@ from starlette.routing import BaseRoute, Route
 from cocflow.case import Case
 from cocflow.errors import CocflowError
 from cocflow.services.access import Action, Denied, Role, allowed
-from cocflow.services.team import BoardRow, Desk
+from cocflow.services.board import DUE_SOON_DAYS, BoardFilter
+from cocflow.services.team import Desk
+from cocflow.store.progress import SORTS
 from cocflow.web.deps import today
 from cocflow.web.team.app import desk_of
 from cocflow.web.team.routes.common import member, pages
 
-__all__ = ["filter_rows", "routes"]
+__all__ = ["routes"]
 
-SORTS = {
-    "file_by": lambda r: (r.file_by is None, r.file_by or date.max, r.reference),
-    "reference": lambda r: (r.reference.lower(), r.case_id),
-    "client": lambda r: (r.client.lower(), r.reference),
-    "outcome": lambda r: (r.outcome, r.reference),
-}
 FLAGS = ("overdue", "due soon")
 PAGE = 100  # rows on one page of the board (the CSV has every row that matches)
-
-
-def filter_rows(
-    rows: list[BoardRow], *, outcome: str = "", flag: str = "", q: str = "", sort: str = ""
-) -> list[BoardRow]:
-    """The board's rows as the filters and the sort ask (unknown values are ignored)."""
-    needle = q.strip().lower()
-    kept = [
-        r
-        for r in rows
-        if (not outcome or r.outcome == outcome)
-        and (not flag or r.flag == flag)
-        and (not needle or needle in r.reference.lower() or needle in r.client.lower())
-    ]
-    return sorted(kept, key=SORTS.get(sort, SORTS["file_by"]))
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -51,30 +31,51 @@ def _filters(request: Request) -> dict[str, str]:
     return {k: params.get(k, "")[:100] for k in ("outcome", "flag", "q", "sort")}
 
 
+def _chosen(filters: dict[str, str]) -> BoardFilter:
+    """The board's filter from the page's query (an unknown sort is the file-by date's)."""
+    sort = filters["sort"] if filters["sort"] in SORTS else "file_by"
+    return BoardFilter(filters["outcome"], filters["flag"], filters["q"], sort, DUE_SOON_DAYS)
+
+
 async def board(request: Request) -> Response:
     signed = member(request)
     desk = await run_in_threadpool(desk_of, request)
-    rows = await run_in_threadpool(desk.board, signed.actor, today(request))
     filters = _filters(request)
-    matching = filter_rows(rows, **filters)
-    pages_count = max(1, -(-len(matching) // PAGE))
     number = request.query_params.get("page", "1")
-    page = min(int(number), pages_count) if number.isdigit() and int(number) > 0 else 1
-    shown = matching[(page - 1) * PAGE : page * PAGE]
+    wanted = int(number) if number.isdigit() and 0 < int(number) < 10**6 else 1
+    found = await run_in_threadpool(
+        desk.board_page,
+        signed.actor,
+        today(request),
+        _chosen(filters),
+        offset=(wanted - 1) * PAGE,
+        limit=PAGE,
+    )
+    pages_count = max(1, -(-found.matching // PAGE))
+    page = min(wanted, pages_count)
+    if page != wanted:  # past the last page: show the last one
+        found = await run_in_threadpool(
+            desk.board_page,
+            signed.actor,
+            today(request),
+            _chosen(filters),
+            offset=(page - 1) * PAGE,
+            limit=PAGE,
+        )
     kept = urlencode({k: v for k, v in filters.items() if v})
     context = {
         "title": "Clients",
-        "rows": shown,
-        "total": len(rows),
-        "matching": len(matching),
+        "rows": found.rows,
+        "total": found.total,
+        "matching": found.matching,
         "page": page,
         "pages_count": pages_count,
         "first_shown": (page - 1) * PAGE + 1,
         "page_link": f"/board?{kept}&page=" if kept else "/board?page=",
         "filters": filters,
-        "outcomes": sorted({r.outcome for r in rows}),
+        "outcomes": found.outcomes,
         "flags": FLAGS,
-        "counts": {f: sum(1 for r in rows if r.flag == f) for f in FLAGS},
+        "counts": found.counts,
         "can_prepare": allowed(signed.actor, Action.REQUEST_PREPARE),
         "can_import": allowed(signed.actor, Action.ROSTER_IMPORT),
         "query": str(request.url.query),
@@ -86,8 +87,10 @@ async def board(request: Request) -> Response:
 async def board_csv(request: Request) -> Response:
     signed = member(request)
     desk = await run_in_threadpool(desk_of, request)
-    rows = await run_in_threadpool(desk.board, signed.actor, today(request))
-    data = Desk.board_csv(filter_rows(rows, **_filters(request)))
+    rows = await run_in_threadpool(
+        desk.board, signed.actor, today(request), _chosen(_filters(request))
+    )
+    data = Desk.board_csv(rows)
     return Response(
         data,
         media_type="text/csv; charset=utf-8",
@@ -144,10 +147,10 @@ async def case_panel(request: Request) -> Response:
         except CocflowError as refused:
             context["refused"] = str(refused)
             status = 403 if isinstance(refused, Denied) else 409
-    found = await run_in_threadpool(desk.cases, actor) if actor.role != Role.CLIENT else []
+    placed = await run_in_threadpool(desk.team.team_case, case_id)
     context.update(
         {
-            "case": next((c for c in found if c.id == case_id), None),
+            "case": placed if actor.role != Role.CLIENT else None,
             "assignee": access.assignee_id,
             "approval": await run_in_threadpool(desk.approval, case_id),
             "notes": await run_in_threadpool(desk.team.client_notes, case_id),
