@@ -1,8 +1,9 @@
-"""The key's commands: key backup and key restore."""
+"""The key's commands: key backup, key restore and key rotate."""
 
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from cocflow.cli.common import (
 )
 
 key_app = typer.Typer(
-    help="Back up and restore the key that encrypts your data.", no_args_is_help=True
+    help="Back up, restore and rotate the key that encrypts your data.", no_args_is_help=True
 )
 
 
@@ -65,3 +66,62 @@ def key_restore(
     typer.echo(
         f"Restored the key to {where}." if placed else f"The key at {where} is this key already."
     )
+
+
+@key_app.command("rotate")
+def key_rotate(
+    finish: Annotated[
+        bool,
+        typer.Option(
+            "--finish",
+            help="Only encrypt again what a new key does not open yet (after an interruption, "
+            "or after setting COCFLOW_KEY and COCFLOW_RETIRED_KEYS yourself).",
+        ),
+    ] = False,
+) -> None:
+    """Replace the key, and encrypt everything stored again with the new one.
+
+    The old key stays in the key file as retired: it checks the proof entries made before.
+    Stop the server first; back up the key again afterwards. Example: cocflow key rotate
+    """
+    from cocflow.io.settings import Settings
+    from cocflow.services import keys
+    from cocflow.services.screening import rules_for
+
+    settings = _run(Settings.from_env)
+    rules = _run(lambda: rules_for(settings))
+    done = _run(lambda: (keys.finish if finish else keys.rotate)(settings, rules))
+
+    def count(n: int, one: str, many: str) -> str:
+        return f"{n} {one if n == 1 else many}"
+
+    if not finish:
+        typer.echo("The key is replaced; the old one stays in the key file as retired.")
+    said = textwrap.fill(
+        "Encrypted again with the new key: "
+        + ", ".join(
+            (
+                count(done.values, "case's personal data", "cases' personal data"),
+                count(done.drafts, "unconfirmed answer", "unconfirmed answers"),
+                count(done.documents, "document", "documents"),
+                count(done.codes, "sign-in code secret", "sign-in code secrets"),
+            )
+        )
+        + ".",
+        width=79,
+    )
+    typer.echo(said)
+    typer.echo(
+        f"Proof files signed again: {done.signed}. Sessions ended: {done.sessions} "
+        "(members sign in again)."
+    )
+    for case_id, entry, why in done.not_verified:
+        typer.echo(
+            f"Not signed again: case {case_id}, entry {entry}: {why}. Run 'cocflow proof "
+            f"verify {case_id}' and restore it from a backup.",
+            err=True,
+        )
+    typer.echo("Back up the key again now: cocflow key backup --out FILE")
+    typer.echo("(the backup holds the new key and the retired ones).")
+    if done.not_verified:
+        raise typer.Exit(1)

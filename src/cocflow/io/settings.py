@@ -56,6 +56,7 @@ class Settings:
     database_url: str | None = None
     key_path: Path = Path("key")
     env_key: str | None = None
+    env_retired_keys: str | None = None  # COCFLOW_RETIRED_KEYS: the keys COCFLOW_KEY replaced
     max_file_mb: int = 25
 
     @classmethod
@@ -84,5 +85,6 @@ class Settings:
             database_url=env.get("COCFLOW_DATABASE_URL") or None,
             key_path=key_path,
             env_key=env.get("COCFLOW_KEY") or None,
+            env_retired_keys=env.get("COCFLOW_RETIRED_KEYS") or None,
             max_file_mb=max_mb or 25,
         )

@@ -107,6 +107,15 @@ class Accounts:
     def _digest(self, secret: str) -> str:
         return token_digest(self.store.keys.mac_key, secret)
 
+    def _token(self, secret: str) -> Token | None:
+        """The token of ``secret``: its digest under the key, or under a key it replaced (a
+        link or access token made before a key rotation)."""
+        for key in self.store.keys.ring:
+            token = self.store.token(token_digest(key.mac_key, secret))
+            if token is not None:
+                return token
+        return None
+
     def _issue(
         self, kind: TokenKind, prefix: str, org_id: str, life: timedelta, **fields: Any
     ) -> str:
@@ -429,7 +438,7 @@ class Accounts:
 
     def feed_actor(self, secret: str) -> tuple[Actor, str] | None:
         """The member and scope of a calendar feed's secret, or None."""
-        token = self.store.token(self._digest(secret)) if secret else None
+        token = self._token(secret) if secret else None
         if token is None or token.kind != TokenKind.CALENDAR_FEED.value:
             return None
         if grant_problem(self._as_grant(token), self.clock()) is not None:
@@ -461,7 +470,7 @@ class Accounts:
     def token_actor(self, secret: str) -> Actor | None:
         """The actor of a personal access token, or None (unknown, expired, withdrawn, or its
         owner no longer a member)."""
-        token = self.store.token(self._digest(secret))
+        token = self._token(secret)
         if token is None or token.kind != TokenKind.ACCESS_TOKEN.value:
             return None
         if grant_problem(self._as_grant(token), self.clock()) is not None:
@@ -483,7 +492,7 @@ class Accounts:
         )
 
     def _grant(self, secret: str, kind: TokenKind) -> Token:
-        token = self.store.token(self._digest(secret)) if secret else None
+        token = self._token(secret) if secret else None
         if token is None or token.kind != kind.value:
             raise _problem(
                 "link",

@@ -30,7 +30,7 @@ from cocflow.rules.loader import RuleBook
 from cocflow.screening.decision import Decision
 from cocflow.services.filing import RequestResult
 from cocflow.services.screening import screen_case
-from cocflow.store.crypto import Keys, decrypt, encrypt, keyed_digest, load_keys
+from cocflow.store.crypto import Keys, decrypt, digest_matches, encrypt, keyed_digest, load_keys
 from cocflow.store.db import database_exists, open_engine, sqlite_url
 from cocflow.store.dbvault import DatabaseVault
 from cocflow.store.repo import CaseSummary, NewCase, Store, unknown_case
@@ -539,6 +539,15 @@ class Casework:
     def _letter_name(self, data: bytes) -> str:
         return keyed_digest(self.store.keys, "request-file", data)
 
+    def _letter_named(self, name: str) -> Callable[[bytes], str]:
+        """The name a letter's bytes give under the key that named it (``name`` was made with
+        this key or one it replaced)."""
+
+        def named(data: bytes) -> str:
+            return name if digest_matches(self.store.keys, "request-file", data, name) else ""
+
+        return named
+
     def _keep_letter(self, data: bytes) -> dict[str, Any]:
         """Keep a generated letter in the vault under its keyed digest (never a plain hash: it
         holds the SSN and could be rebuilt to test guesses), so the export holds the letter
@@ -602,7 +611,7 @@ class Casework:
         ):
             shown = last.seq if last else 0
             return shown + 1, f"the log ends at entry {shown} but entry {head_seq} was recorded"
-        if last is not None and head_mac != self.store.head_mac(case_id, last.seq, last.hash):
+        if last is not None and not self.store.head_signed(case_id, last.seq, last.hash, head_mac):
             return last.seq, (
                 "the log's head is not signed with this store's key: the log was rewritten by "
                 "someone without the key (or written with another key)"
@@ -620,7 +629,7 @@ class Casework:
             ):
                 return entry.seq, f"its file {file['sha256'][:12]}... is missing or changed"
             letter = payload.get("letter_file")
-            if letter and not self.vault.verify(letter["mac"], self._letter_name):
+            if letter and not self.vault.verify(letter["mac"], self._letter_named(letter["mac"])):
                 return entry.seq, "its letter is missing or changed"
         return None
 
@@ -636,9 +645,9 @@ class Casework:
             return last.seq, "the stored decision is not the one this entry recorded"
         if "facts_mac" in payload:
             facts = json.loads(facts_text)
-            if payload["facts_mac"] != _facts_mac(
-                self.store.keys, facts, self.store.secrets(case_id)
-            ):
+            secret = self.store.secrets(case_id)
+            made = {_facts_mac(key, facts, secret) for key in self.store.keys.ring}
+            if payload["facts_mac"] not in made:
                 return last.seq, "the stored case facts are not the ones this entry recorded"
         return None
 
@@ -850,6 +859,7 @@ def open_casework(settings: Settings, rules: RuleBook) -> Casework:
             settings.env_key,
             data_exists=database_exists(engine),
             on_create=created.append,
+            env_retired=settings.env_retired_keys,
         )
         store = Store(engine, keys)
         store.check_key()
@@ -857,10 +867,11 @@ def open_casework(settings: Settings, rules: RuleBook) -> Casework:
         engine.dispose()
         raise
     limit = settings.max_file_mb * 1024 * 1024
+    retired = [old.data_key for old in keys.retired]
     if engine.dialect.name == "sqlite":
-        vault = Vault(settings.home / "files", max_bytes=limit, key=keys.data_key)
+        vault = Vault(settings.home / "files", limit, keys.data_key, retired)
     else:  # a shared database: the documents go where every member reaches them
-        vault = DatabaseVault(engine, settings.home / "files", max_bytes=limit, key=keys.data_key)
+        vault = DatabaseVault(engine, settings.home / "files", limit, keys.data_key, retired)
     work = Casework(store, vault, rules)
     from cocflow.services.signoff import guard
 

@@ -34,7 +34,7 @@ from cocflow.proof.chain import ChainEntry
 from cocflow.proof.sentences import entry_sentence
 from cocflow.services.cases import INCOMPLETE, CaseStatus, Casework
 from cocflow.services.filing import NotReady, RequestResult, prepare_request
-from cocflow.store.crypto import keyed_digest
+from cocflow.store.crypto import digest_matches
 
 __all__ = [
     "DOCUMENTS",
@@ -218,8 +218,11 @@ def recorded_request(
             )
         except NotReady:
             continue
-        same_json = payload.get("request_json_mac") == keyed_digest(
-            work.store.keys, "request-file", result.data["request.json"]
+        same_json = digest_matches(
+            work.store.keys,
+            "request-file",
+            result.data["request.json"],
+            str(payload.get("request_json_mac")),
         )
         if same_json and result.data["request-letter.pdf"] == letter:
             return Recorded(entry, letter, result)

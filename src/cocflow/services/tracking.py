@@ -517,7 +517,8 @@ class Logbook:
 
     def feed(self, given: str, processing_days: int | None, today: date) -> bytes:
         """The calendar for a feed address holding ``given``; a wrong key is refused."""
-        if not hmac.compare_digest(given.encode(), self.feed_key().encode()):
+        known = [keyed_digest(k, "calendar-feed", b"1")[:32] for k in self.work.store.keys.ring]
+        if not any(hmac.compare_digest(given.encode(), k.encode()) for k in known):
             raise InputError(
                 [
                     Problem(

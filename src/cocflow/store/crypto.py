@@ -21,7 +21,7 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from cocflow.errors import CocflowError
-from cocflow.io.atomic import fsync_folder
+from cocflow.io.atomic import atomic_write, fsync_folder
 
 __all__ = [
     "DecryptError",
@@ -39,6 +39,7 @@ __all__ = [
     "Keys",
     "blind_index",
     "decrypt",
+    "digest_matches",
     "encrypt",
     "export_key",
     "import_key",
@@ -47,6 +48,8 @@ __all__ = [
     "load_keys",
     "new_key_text",
     "read_master",
+    "read_ring",
+    "replace_ring",
 ]
 
 KEY_BYTES = 32
@@ -81,6 +84,14 @@ class Keys:
     data_key: bytes = field(repr=False)
     index_key: bytes = field(repr=False)
     mac_key: bytes = field(repr=False)
+    # Keys this one replaced (newest first): they still open what was written with them and
+    # check the keyed digests the proof logs hold; nothing new is written with them.
+    retired: tuple[Keys, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def ring(self) -> tuple[Keys, ...]:
+        """This key, then the keys it replaced."""
+        return (self, *self.retired)
 
     def __post_init__(self) -> None:
         if {len(self.data_key), len(self.index_key), len(self.mac_key)} != {KEY_BYTES}:
@@ -90,14 +101,16 @@ class Keys:
         return "Keys(<redacted>)"
 
     @classmethod
-    def from_master(cls, master: bytes) -> Keys:
-        """Derive both keys from a 32-byte master key with HKDF-SHA256 and distinct labels."""
+    def from_master(cls, master: bytes, retired: Sequence[bytes] = ()) -> Keys:
+        """Derive the three keys from a 32-byte master key with HKDF-SHA256 and distinct
+        labels; ``retired``: the master keys it replaced, newest first."""
         if len(master) != KEY_BYTES:
             raise ValueError("the master key must be 32 bytes")
         return cls(
             data_key=_hkdf(master, _DATA_INFO),
             index_key=_hkdf(master, _INDEX_INFO),
             mac_key=_hkdf(master, _MAC_INFO),
+            retired=tuple(cls.from_master(old) for old in retired if old != master),
         )
 
 
@@ -126,8 +139,9 @@ def _decode_key(text: str) -> bytes | None:
     return raw if len(raw) == KEY_BYTES else None
 
 
-def read_master(key_path: Path, env_key: str | None) -> bytes:
-    """The master key itself (for a key backup): from COCFLOW_KEY, else the key file."""
+def read_master(key_path: Path, env_key: str | None, env_retired: str | None = None) -> list[bytes]:
+    """The master keys themselves (for a key backup): the key, then the keys it replaced;
+    from COCFLOW_KEY and COCFLOW_RETIRED_KEYS, else the key file."""
     if env_key is not None:
         master = _decode_key(env_key)
         if master is None:
@@ -135,17 +149,18 @@ def read_master(key_path: Path, env_key: str | None) -> bytes:
                 "COCFLOW_KEY is not a key: it must be 44 characters of urlsafe base64.",
                 "set it to the key you use, or unset it to use the key file.",
             )
-        return master
+        return [master, *_retired_from_env(env_retired)]
     if not os.path.lexists(key_path):
         raise KeyProblem(
             f"There is no key file at {key_path} yet.",
             "store a case first (a key is made then), or restore a key backup.",
             key_path,
         )
-    return _read_key_file(key_path)
+    return read_ring(key_path)
 
 
 _BACKUP_FORMAT = 1
+_RING_FORMAT = 2  # a key with the keys it replaced
 _SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 
 
@@ -155,15 +170,18 @@ def _passphrase_key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> byt
     return Scrypt(salt=salt, length=KEY_BYTES, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
 
 
-def export_key(master: bytes, passphrase: str) -> bytes:
-    """The master key sealed with a passphrase (scrypt, then AES-256-GCM), as JSON text."""
+def export_key(master: bytes | Sequence[bytes], passphrase: str) -> bytes:
+    """The master key (or the ring: the key, then the keys it replaced) sealed with a
+    passphrase (scrypt, then AES-256-GCM), as JSON text."""
+    ring = [master] if isinstance(master, bytes) else list(master)
+    master = b"".join(ring)
     if len(passphrase) < 12:
         raise ValueError("the passphrase needs at least 12 characters")
     salt, nonce = os.urandom(16), os.urandom(NONCE_BYTES)
     wrap = _passphrase_key(passphrase, salt, **_SCRYPT)
     sealed = AESGCM(wrap).encrypt(nonce, master, b"cocflow-key-backup")
     data = {
-        "cocflow_key_backup": _BACKUP_FORMAT,
+        "cocflow_key_backup": _BACKUP_FORMAT if len(ring) == 1 else _RING_FORMAT,
         "kdf": "scrypt",
         **_SCRYPT,
         "salt": base64.b64encode(salt).decode(),
@@ -173,11 +191,13 @@ def export_key(master: bytes, passphrase: str) -> bytes:
     return (json.dumps(data, indent=2) + "\n").encode("ascii")
 
 
-def import_key(blob: bytes, passphrase: str) -> bytes:
-    """The master key of a key backup; :class:`DecryptError` for a wrong passphrase or file."""
+def import_key(blob: bytes, passphrase: str) -> list[bytes]:
+    """The keys of a key backup: the key, then any it replaced; :class:`DecryptError` for a
+    wrong passphrase or file."""
     try:
         data = json.loads(blob)
-        if data.get("cocflow_key_backup") != _BACKUP_FORMAT or data.get("kdf") != "scrypt":
+        formats = (_BACKUP_FORMAT, _RING_FORMAT)
+        if data.get("cocflow_key_backup") not in formats or data.get("kdf") != "scrypt":
             raise ValueError("not a key backup")
         salt, nonce = base64.b64decode(data["salt"]), base64.b64decode(data["nonce"])
         sealed = base64.b64decode(data["sealed"])
@@ -192,23 +212,31 @@ def import_key(blob: bytes, passphrase: str) -> bytes:
         )
     except InvalidTag:
         raise DecryptError("The passphrase does not open this key backup.") from None
-    if len(master) != KEY_BYTES:
+    if not master or len(master) % KEY_BYTES:
         raise DecryptError("The file is not a cocflow key backup.")
-    return master
+    return [master[i : i + KEY_BYTES] for i in range(0, len(master), KEY_BYTES)]
 
 
-def install_key(key_path: Path, master: bytes) -> bool:
-    """Make ``master`` the key file; False when that key is there already. A different key
-    already in place is never replaced (it may be the one the data needs)."""
+def install_key(key_path: Path, master: bytes | Sequence[bytes]) -> bool:
+    """Make ``master`` (or a ring: the key, then the keys it replaced) the key file; False
+    when those keys are there already. A different key already in place is never replaced (it
+    may be the one the data needs)."""
+    ring = [master] if isinstance(master, bytes) else list(master)
     if os.path.lexists(key_path):
-        if _read_key_file(key_path) == master:
+        held = read_ring(key_path)
+        if held == ring:
             return False
+        if held[0] == ring[0]:  # the same key: add the keys it replaced that were missing
+            replace_ring(key_path, [*held, *(k for k in ring if k not in held)])
+            return True
         raise KeyProblem(
             f"A different key is already at {key_path}.",
             "move it away first if you are sure the stored data does not need it.",
             key_path,
         )
-    _create_key_file(key_path, master)
+    _create_key_file(key_path, ring[0])
+    if len(ring) > 1:
+        replace_ring(key_path, ring)
     return True
 
 
@@ -218,8 +246,11 @@ def load_keys(
     *,
     data_exists: bool,
     on_create: Callable[[Path], None] | None = None,
+    env_retired: str | None = None,
 ) -> Keys:
-    """The keys from ``env_key`` (COCFLOW_KEY) if given, else from ``key_path``.
+    """The keys from ``env_key`` (COCFLOW_KEY, with the keys it replaced in
+    ``env_retired``: COCFLOW_RETIRED_KEYS) if given, else from ``key_path`` (its first line the
+    key, any further lines the keys it replaced, newest first).
 
     A missing key file is created with a new random key only when ``data_exists`` is False:
     a new key can never read existing encrypted data, so it is never made over it.
@@ -232,9 +263,10 @@ def load_keys(
                 f"set COCFLOW_KEY to the 44-character key printed by {_NEW_KEY_HINT}, "
                 "or to the key you used before; unset it to use the key file instead.",
             )
-        return Keys.from_master(master)
+        return Keys.from_master(master, _retired_from_env(env_retired))
     if os.path.lexists(key_path):  # a dangling symlink is read (and refused), not replaced
-        return Keys.from_master(_read_key_file(key_path))
+        master, *retired = read_ring(key_path)
+        return Keys.from_master(master, retired)
     if data_exists:
         raise KeyProblem(
             f"The key file {key_path} is missing, but encrypted data already exists.",
@@ -249,7 +281,25 @@ def load_keys(
     return keys
 
 
+def _retired_from_env(text: str | None) -> list[bytes]:
+    keys = []
+    for part in (text or "").replace(",", " ").split():
+        master = _decode_key(part)
+        if master is None:
+            raise KeyProblem(
+                "COCFLOW_RETIRED_KEYS holds something that is not a key.",
+                "list the keys your key replaced (44 characters each), separated by commas.",
+            )
+        keys.append(master)
+    return keys
+
+
 def _read_key_file(path: Path) -> bytes:
+    return read_ring(path)[0]
+
+
+def read_ring(path: Path) -> list[bytes]:
+    """The key file's keys: the key, then the keys it replaced (newest first)."""
     try:
         info = path.stat()
         if os.name == "posix" and stat.S_IMODE(info.st_mode) & 0o077:
@@ -267,15 +317,30 @@ def _read_key_file(path: Path) -> bytes:
             "from your backup.",
             path,
         ) from None
-    master = _decode_key(text)
-    if master is None:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    ring = [_decode_key(line) for line in lines]
+    if not ring or any(master is None for master in ring):
         raise KeyProblem(
-            f"The key file {path} does not hold a key (44 characters of urlsafe base64).",
+            f"The key file {path} does not hold a key (44 characters of urlsafe base64 on "
+            "each line).",
             "restore the key file from your backup: without it the stored SSNs and dates of "
             "birth cannot be read. If nothing was ever encrypted, delete it to get a new key.",
             path,
         )
-    return master
+    return [m for m in ring if m is not None]
+
+
+def replace_ring(path: Path, ring: Sequence[bytes]) -> None:
+    """Make ``ring`` the key file's keys (the key first), replacing the file in one step."""
+    text = b"".join(base64.urlsafe_b64encode(master) + b"\n" for master in ring)
+    try:
+        atomic_write(path, text, mode=0o600)
+    except OSError as exc:
+        raise KeyProblem(
+            f"The key file {path} cannot be replaced ({type(exc).__name__}).",
+            f"make {path.parent} writable by you, then run the command again.",
+            path,
+        ) from None
 
 
 def _create_key_file(path: Path, master: bytes | None = None) -> bytes:
@@ -337,16 +402,18 @@ def decrypt(keys: Keys, blob: bytes, *, table: str, column: str, row_id: str) ->
     if blob[0] != FORMAT_VERSION:
         raise DecryptError(f"The encrypted value in {where} has unknown format {blob[0]}.")
     nonce, sealed = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
-    try:
-        plain = AESGCM(keys.data_key).decrypt(
-            nonce, sealed, _associated_data(table, column, row_id)
-        )
-        return plain.decode("utf-8")
-    except (InvalidTag, UnicodeDecodeError):
-        raise DecryptError(
-            f"The encrypted value in {where} failed authentication: it was changed, "
-            "encrypted with another key, or copied from another row or column."
-        ) from None
+    for key in keys.ring:
+        try:
+            plain = AESGCM(key.data_key).decrypt(
+                nonce, sealed, _associated_data(table, column, row_id)
+            )
+            return plain.decode("utf-8")
+        except (InvalidTag, UnicodeDecodeError):
+            continue
+    raise DecryptError(
+        f"The encrypted value in {where} failed authentication: it was changed, "
+        "encrypted with another key, or copied from another row or column."
+    ) from None
 
 
 def keyed_digest(keys: Keys, purpose: str, data: bytes) -> str:
@@ -357,6 +424,12 @@ def keyed_digest(keys: Keys, purpose: str, data: bytes) -> str:
     """
     message = purpose.encode("utf-8") + b"\0" + data
     return hmac.new(keys.mac_key, message, hashlib.sha256).hexdigest()
+
+
+def digest_matches(keys: Keys, purpose: str, data: bytes, expected: str) -> bool:
+    """Whether ``expected`` is the keyed digest of ``data`` under this key or one it replaced
+    (an entry recorded before a rotation holds a digest made with the key of its day)."""
+    return any(hmac.compare_digest(keyed_digest(key, purpose, data), expected) for key in keys.ring)
 
 
 def blind_index(keys: Keys, value: str) -> str:

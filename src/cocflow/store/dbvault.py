@@ -11,10 +11,11 @@ there, and copied into the database the first time it is read.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,9 +36,21 @@ class DatabaseVault(Vault):
         root: Path,
         max_bytes: int = 25 * 1024 * 1024,
         key: bytes | None = None,
+        retired: Sequence[bytes] = (),
     ) -> None:
-        super().__init__(root, max_bytes, key)
+        super().__init__(root, max_bytes, key, retired)
         self.engine = engine
+
+    def names(self) -> list[str]:
+        """Every object in the database and any an older version left in the folder."""
+        with Session(self.engine) as session:
+            stored = set(session.scalars(select(ObjectRow.name)))
+        return sorted(stored | set(super().names()))
+
+    def _replace_raw(self, sha256: str, data: bytes) -> None:
+        self._open(sha256)  # an object still in the folder is copied in first
+        with Session(self.engine) as session, session.begin():
+            session.execute(update(ObjectRow).where(ObjectRow.name == sha256).values(data=data))
 
     def exists(self, sha256: str) -> bool:
         self.path(sha256)  # refuses a malformed name

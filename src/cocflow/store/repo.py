@@ -26,6 +26,7 @@ from cocflow.store.crypto import (
     Keys,
     blind_index,
     decrypt,
+    digest_matches,
     encrypt,
     keyed_digest,
 )
@@ -209,6 +210,34 @@ class Store:
             "date_of_birth": open_("date_of_birth", row.date_of_birth),
             "records": json.loads(records) if records else {},
         }
+
+    def rewrap(self) -> tuple[int, int]:
+        """Encrypt every personal value and working copy again with the current key (after a
+        rotation; each is opened with whichever key of the ring sealed it), in one
+        transaction: (cases, working copies)."""
+        with Session(self.engine) as session, session.begin():
+            rows = list(session.scalars(select(SecretRow)))
+            for row in rows:
+                self._seal(session, row.case_id, self._opened(row))
+            drafts = list(session.scalars(select(DraftRow)))
+            for draft in drafts:
+                text = decrypt(
+                    self.keys, draft.data, table="case_drafts", column="data", row_id=draft.case_id
+                )
+                draft.data = encrypt(
+                    self.keys, text, table="case_drafts", column="data", row_id=draft.case_id
+                )
+        return len(rows), len(drafts)
+
+    def sign_head(self, case_id: str) -> bool:
+        """Sign the case's proof log head with the current key (after a rotation, once the log
+        verified); False when the case has no log yet."""
+        with Session(self.engine) as session, session.begin():
+            row = session.get(CaseRow, case_id, with_for_update=True)
+            if row is None or row.head_seq is None or row.head_hash is None:
+                return False
+            row.head_mac = self.head_mac(case_id, row.head_seq, row.head_hash)
+            return True
 
     def stored_many(
         self, case_ids: Sequence[str]
@@ -409,10 +438,10 @@ class Store:
             return [_summary(r) for r in rows]
 
     def find_by_ssn(self, ssn: str) -> list[str]:
-        index = blind_index(self.keys, lookup_form(ssn))
+        found = [blind_index(key, lookup_form(ssn)) for key in self.keys.ring]
         with Session(self.reader) as session:
             return list(
-                session.scalars(select(SecretRow.case_id).where(SecretRow.ssn_index == index))
+                session.scalars(select(SecretRow.case_id).where(SecretRow.ssn_index.in_(found)))
             )
 
     # --- the proof log -----------------------------------------------------------------
@@ -488,6 +517,12 @@ class Store:
                 ChainEntry(r.seq, r.case_id, r.kind, r.at, r.payload, r.prev_hash, r.hash)
                 for r in rows
             ]
+
+    def head_signed(self, case_id: str, seq: int, digest: str, mac: str | None) -> bool:
+        """Whether ``mac`` signs the head with this store's key (or one it replaced, for a log
+        not signed again since a rotation)."""
+        text = canonical([case_id, seq, digest]).encode()
+        return mac is not None and digest_matches(self.keys, "proof-log-head", text, mac)
 
     def head_mac(self, case_id: str, seq: int, digest: str) -> str:
         """The head's signature: only the holder of the key can make it."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from cocflow.store.crypto import DecryptError
 
-__all__ = ["MAGIC", "SEAL_CHUNK", "SealedWriter", "is_sealed", "open_sealed"]
+__all__ = ["MAGIC", "SEAL_CHUNK", "SealedWriter", "is_sealed", "open_ring", "open_sealed", "seal"]
 
 MAGIC = b"CFV1"
 SEAL_CHUNK = 1024 * 1024
@@ -95,3 +95,31 @@ def open_sealed(key: bytes, handle: BinaryIO) -> Iterator[bytes]:
         if last:
             return
         block, index = following, index + 1
+
+
+def open_ring(keys: Sequence[bytes], handle: BinaryIO) -> Iterator[bytes]:
+    """:func:`open_sealed` with the first of ``keys`` that opens the file (a file sealed before
+    a key rotation opens with the key it was sealed with)."""
+    for n, key in enumerate(keys):
+        handle.seek(0)
+        chunks = open_sealed(key, handle)
+        try:
+            first = next(chunks, None)
+        except DecryptError:
+            if n == len(keys) - 1:
+                raise
+            continue
+        if first is not None:
+            yield first
+        yield from chunks
+        return
+    raise DecryptError("The stored file is encrypted and no key was given.")
+
+
+def seal(key: bytes, data: bytes) -> bytes:
+    """``data`` sealed whole."""
+    out: list[bytes] = []
+    writer = SealedWriter(key, out.append)
+    writer.write(data)
+    writer.finish()
+    return b"".join(out)

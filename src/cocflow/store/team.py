@@ -237,6 +237,22 @@ class TeamStore:
                 .values(totp_secret=blob, totp_step=None)
             )
 
+    def rewrap(self) -> tuple[int, int]:
+        """Encrypt every sign-in code secret again with the current key and end every
+        session (after a key rotation), in one transaction: (secrets, sessions ended)."""
+        with Session(self.engine) as session, session.begin():
+            users = list(session.scalars(select(UserRow).where(UserRow.totp_secret.is_not(None))))
+            for user in users:
+                assert user.totp_secret is not None
+                text = decrypt(
+                    self.keys, user.totp_secret, table="users", column="totp_secret", row_id=user.id
+                )
+                user.totp_secret = encrypt(
+                    self.keys, text, table="users", column="totp_secret", row_id=user.id
+                )
+            ended = session.query(SessionRow).delete()
+        return len(users), int(ended)
+
     def totp_secret(self, user_id: str) -> str | None:
         with Session(self.reader) as session:
             row = session.get(UserRow, user_id)

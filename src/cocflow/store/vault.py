@@ -22,7 +22,7 @@ import io
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -30,7 +30,7 @@ from typing import BinaryIO
 from cocflow.errors import InputError, Problem
 from cocflow.io.atomic import StagedFile, atomic_write, remove_stale
 from cocflow.store.crypto import DecryptError
-from cocflow.store.sealed import MAGIC, SealedWriter, is_sealed, open_sealed
+from cocflow.store.sealed import MAGIC, SealedWriter, is_sealed, open_ring, open_sealed, seal
 
 __all__ = ["MEDIA_TYPES", "StoredFile", "Vault"]
 
@@ -169,11 +169,16 @@ class Vault:
     """A content-addressed document store under ``root``; files over ``max_bytes`` are refused."""
 
     def __init__(
-        self, root: Path, max_bytes: int = 25 * 1024 * 1024, key: bytes | None = None
+        self,
+        root: Path,
+        max_bytes: int = 25 * 1024 * 1024,
+        key: bytes | None = None,
+        retired: Sequence[bytes] = (),
     ) -> None:
         self.root = Path(root)
         self.max_bytes = max_bytes
         self.key = key  # with a key, objects are encrypted at rest (sealed.py)
+        self.retired = tuple(retired)  # keys it replaced: they still open older objects
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -201,6 +206,36 @@ class Vault:
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         atomic_write(target, data)
 
+    def names(self) -> list[str]:
+        """The names of every stored object."""
+        root = self.root / "objects"
+        found = [f"{p.parent.name}{p.name}" for p in root.rglob("*") if p.is_file()]
+        return sorted(n for n in found if _HEX64.fullmatch(n))
+
+    def reseal(self, name: str) -> bool:
+        """Seal the object again with the current key if another key sealed it (after a key
+        rotation); True when it was."""
+        if self.key is None:
+            return False
+        data = self.raw(name)
+        if not is_sealed(data[: len(MAGIC)]):
+            return False
+        try:
+            for _ in open_sealed(self.key, io.BytesIO(data)):
+                pass
+            return False  # the current key opens it already
+        except DecryptError:
+            pass
+        try:
+            plain = b"".join(open_ring(self.retired, io.BytesIO(data)))
+        except DecryptError:
+            return False  # no key opens it: left as it is, for its proof file to report
+        self._replace_raw(name, seal(self.key, plain))
+        return True
+
+    def _replace_raw(self, sha256: str, data: bytes) -> None:
+        atomic_write(self.path(sha256), data)  # a new file renamed over the old one
+
     def signature(self, sha256: str) -> tuple[int, int]:
         """What changes when the stored object is replaced: (size, modification time), or
         (-1, -1) when it is missing."""
@@ -216,8 +251,7 @@ class Vault:
             if is_sealed(handle.read(len(MAGIC))):
                 if self.key is None:
                     raise DecryptError("The stored file is encrypted and no key was given.")
-                handle.seek(0)
-                yield from open_sealed(self.key, handle)
+                yield from open_ring((self.key, *self.retired), handle)
                 return
             handle.seek(0)
             while chunk := handle.read(CHUNK):
