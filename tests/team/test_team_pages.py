@@ -391,3 +391,43 @@ def test_the_board_shows_a_hundred_clients_a_page(site: Site) -> None:
         assert "P-129" not in first.text
         assert owner.get("/board?page=99").text.count('name="case"') == 30  # the last page
         assert len(owner.get("/board.csv").text.strip().splitlines()) == 1 + 130
+
+
+def test_an_import_goes_on_in_another_server_process(site: Site) -> None:
+    """The file sent to one server process is reached by another (kept in the database,
+    sealed), and removed once imported."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from cocflow.store.models import UploadRow
+
+    with site.client() as first, site.client() as second:
+        _sign_in(first, "ana@rivera.example")
+        page = first.get("/import")
+        review = first.post(
+            "/import",
+            data={"csrf_token": _csrf(page.text)},
+            files={"roster": ("clients.csv", ROSTER.encode(), "text/csv")},
+        )
+        assert review.status_code == 200
+        work = open_casework(site.settings, rules_for(site.settings))
+        try:
+            with Session(work.store.engine) as session:
+                (stored,) = session.scalars(select(UploadRow.data))
+            assert b"Atlantis" not in stored and b"Client ID" not in stored
+            second.cookies = first.cookies
+            fields = {"csrf_token": _csrf(review.text), "date_order": "MDY", "action": "apply"}
+            for heading, field in re.findall(
+                r'name="map:([^"]+)"[^>]*>.*?<option value="([a-z_]*)" selected',
+                review.text,
+                re.S,
+            ):
+                fields[f"map:{heading}"] = field
+            fields["fix:4:Host country"] = "Spain"
+            assert "3 new" in second.post("/import/review", data=fields).text
+            with Session(work.store.engine) as session:
+                assert session.scalars(select(UploadRow)).all() == []
+        finally:
+            work.close()
+        again = second.post("/import/review", data=fields, follow_redirects=False)
+        assert again.status_code == 303 and again.headers["location"] == "/import"

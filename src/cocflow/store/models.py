@@ -31,6 +31,7 @@ __all__ = [
     "SessionRow",
     "TokenRow",
     "TripRow",
+    "UploadRow",
     "UserRow",
 ]
 
@@ -270,3 +271,17 @@ class MappingRow(Base):
     mapping: Mapped[str] = mapped_column(Text)
     date_order: Mapped[str | None] = mapped_column(String(8), nullable=True)
     updated_at: Mapped[str] = mapped_column(String(32))
+
+
+class UploadRow(Base):
+    """A roster file between the import's steps, for the signed-in session that sent it
+    (its keyed digest): sealed with the data key, removed once imported, when another file
+    replaces it, or a day later."""
+
+    __tablename__ = "roster_uploads"
+
+    session_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    filename: Mapped[str] = mapped_column(String(200))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[str] = mapped_column(String(32), index=True)

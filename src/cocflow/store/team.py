@@ -6,13 +6,15 @@ caller), cookie values and links as keyed digests, TOTP secrets encrypted."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from cocflow.proof.chain import GENESIS, canonical
@@ -25,15 +27,18 @@ from cocflow.store.models import (
     OrgRow,
     SessionRow,
     TokenRow,
+    UploadRow,
     UserRow,
 )
 from cocflow.store.repo import now
+from cocflow.store.sealed import open_ring, seal
 
 __all__ = ["AuditEntry", "Member", "TeamCase", "TeamStore", "Token", "User"]
 
 # Every process that appends to the audit log takes this lock (PostgreSQL), so the chain has
 # one order; SQLite's BEGIN IMMEDIATE serialises writers already.
 _AUDIT_LOCK = 0x636F63617564  # "cocaud"
+UPLOAD_LIFE = timedelta(days=1)  # a roster file between the import's steps
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +256,7 @@ class TeamStore:
                     self.keys, text, table="users", column="totp_secret", row_id=user.id
                 )
             ended = session.query(SessionRow).delete()
+            session.execute(delete(UploadRow))  # each belonged to a session just ended
         return len(users), int(ended)
 
     def totp_secret(self, user_id: str) -> str | None:
@@ -519,6 +525,40 @@ class TeamStore:
         with Session(self.reader) as session:
             row = session.get(MappingRow, (org_id, key))
             return (json.loads(row.mapping), row.date_order) if row else None
+
+    # --- roster files between the import's steps ----------------------------------------
+
+    def keep_upload(self, session_digest: str, org_id: str, filename: str, data: bytes) -> None:
+        """Keep a session's roster file (replacing the one it sent before); files a day old
+        are removed meanwhile."""
+        sealed = seal(self.keys.data_key, data)
+        day_ago = (datetime.now(UTC) - UPLOAD_LIFE).isoformat()
+        with Session(self.engine) as session, session.begin():
+            session.execute(delete(UploadRow).where(UploadRow.created_at < day_ago))
+            session.execute(delete(UploadRow).where(UploadRow.session_digest == session_digest))
+            session.add(
+                UploadRow(
+                    session_digest=session_digest,
+                    org_id=org_id,
+                    filename=filename[:200],
+                    data=sealed,
+                    created_at=now(),
+                )
+            )
+
+    def upload(self, session_digest: str) -> tuple[str, bytes] | None:
+        """The session's roster file (its name and bytes), if it sent one in the last day."""
+        day_ago = (datetime.now(UTC) - UPLOAD_LIFE).isoformat()
+        with Session(self.reader) as session:
+            row = session.get(UploadRow, session_digest)
+            if row is None or row.created_at < day_ago:
+                return None
+            keys = [k.data_key for k in self.keys.ring]
+            return row.filename, b"".join(open_ring(keys, io.BytesIO(row.data)))
+
+    def drop_upload(self, session_digest: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.execute(delete(UploadRow).where(UploadRow.session_digest == session_digest))
 
     # --- the audit log -------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Importing a client roster: upload, check the mapping and every problem (fixing cells in the
-page), then store the clients. The uploaded file is kept in the server's memory for the
-signed-in session only, until it is imported or the session ends."""
+page), then store the clients. Between the steps the file is kept in the database, sealed with
+the data key, for the signed-in session that sent it: every server process reaches it, and it
+is removed once imported, when another file replaces it, or a day later."""
 
 from __future__ import annotations
 
@@ -28,11 +29,6 @@ FIX_PREFIX = "fix:"
 MAP_PREFIX = "map:"
 
 
-def _uploads(request: Request) -> dict[str, tuple[str, bytes]]:
-    found: dict[str, tuple[str, bytes]] = request.app.state.__dict__.setdefault("uploads", {})
-    return found
-
-
 def _order(text: str) -> DateOrder | None:
     return next((o for o in DATE_ORDERS if o == text), None)
 
@@ -48,7 +44,9 @@ async def upload(request: Request) -> Response:
             if isinstance(file, UploadFile) and file.filename:
                 got = (file.filename[:200], await file.read(MAX_BYTES + 1))
         if got is not None:
-            _uploads(request)[signed.digest] = got
+            desk = await run_in_threadpool(desk_of, request)
+            assert signed.actor.org_id is not None
+            await run_in_threadpool(desk.team.keep_upload, signed.digest, signed.actor.org_id, *got)
             return await _review(request, {}, None, {}, first=True)
         errors = [FieldError("roster", "Choose the roster file (Excel or CSV).")]
     return pages(request).render(
@@ -87,11 +85,11 @@ async def _review(
     apply: bool = False,
 ) -> Response:
     signed = member(request)
-    upload_ = _uploads(request).get(signed.digest)
+    desk = await run_in_threadpool(desk_of, request)
+    upload_ = await run_in_threadpool(desk.team.upload, signed.digest)
     if upload_ is None:
         return RedirectResponse("/import", 303)
     name, data = upload_
-    desk = await run_in_threadpool(desk_of, request)
     context: dict[str, Any] = {
         "title": "Check the import",
         "filename": name,
@@ -114,7 +112,7 @@ async def _review(
         )
     except InputError as err:
         if first:
-            _uploads(request).pop(signed.digest, None)
+            await run_in_threadpool(desk.team.drop_upload, signed.digest)
             context["errors"] = field_errors(err, {"FILE": "roster"})
             context["title"] = "Import clients"
             return pages(request).render(request, "team/import.html", context, 400)
@@ -126,7 +124,7 @@ async def _review(
         return pages(request).render(request, "team/review.html", context, 400)
     if apply and plan.result.clients:
         done = await run_in_threadpool(roster.apply, desk, signed.actor, plan, today(request))
-        _uploads(request).pop(signed.digest, None)
+        await run_in_threadpool(desk.team.drop_upload, signed.digest)
         context.update({"title": "Clients imported", "done": done, "plan": plan})
         return pages(request).render(request, "team/imported.html", context)
     context.update(
