@@ -281,3 +281,24 @@ def test_progress_of_a_case_still_being_answered(desk: Desk, team: Team) -> None
         None,
         None,
     )
+
+
+def test_a_board_request_works_out_a_few_and_the_catch_up_the_rest(
+    desk: Desk, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an upgrade or new rules every kept row is out of date: a board request works out
+    only INLINE of them (and says how many are behind); catch_up does the rest."""
+    import cocflow.services.team as desk_module
+    from cocflow.services.board import catch_up
+
+    plan = roster.preview(desk, team.owner, ROSTER.encode(), "clients.csv", date_order="MDY")
+    roster.apply(desk, team.owner, plan, TODAY)
+    before = _kept(desk)
+    _forget(desk)
+    monkeypatch.setattr(desk_module, "INLINE", 2)
+    page = desk.board_page(team.owner, TODAY)
+    assert page.behind == 3 and len(page.rows) == 2 and page.total == 2
+    assert catch_up(desk.work, desk.progress, TODAY, chunk=2) == 3
+    page = desk.board_page(team.owner, TODAY)
+    assert page.behind == 0 and len(page.rows) == 5
+    assert _kept(desk) == before

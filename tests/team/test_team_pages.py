@@ -431,3 +431,28 @@ def test_an_import_goes_on_in_another_server_process(site: Site) -> None:
             work.close()
         again = second.post("/import/review", data=fields, follow_redirects=False)
         assert again.status_code == 303 and again.headers["location"] == "/import"
+
+
+def test_the_board_says_when_clients_are_still_being_brought_up_to_date(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import delete
+    from sqlalchemy.orm import Session
+
+    import cocflow.services.team as desk_module
+    from cocflow.store.models import ProgressRow
+    from cocflow.web.team.app import catch_up_in_background
+
+    with site.client() as owner:
+        _sign_in(owner, "ana@rivera.example")
+        _post(owner, "/board/new", {}, follow_redirects=False)
+        work = open_casework(site.settings, rules_for(site.settings))
+        with Session(work.store.engine) as session, session.begin():
+            session.execute(delete(ProgressRow))
+        work.close()
+        monkeypatch.setattr(desk_module, "INLINE", 0)
+        assert "still being brought up to date" in owner.get("/board").text
+        said: list[str] = []
+        catch_up_in_background(site.apps[-1], said.append).join(timeout=60)
+        assert said == ["The board is up to date: worked out again for 1 client."]
+        assert "still being brought up to date" not in owner.get("/board").text

@@ -29,6 +29,7 @@ __all__ = [
     "BoardPage",
     "BoardRow",
     "board_csv",
+    "catch_up",
     "progress_of",
     "refresh",
 ]
@@ -70,13 +71,16 @@ class BoardRow:
 @dataclass(frozen=True, slots=True)
 class BoardPage:
     """One page of the board: its rows, how many cases match the filter, and of every case
-    the member sees: how many, how many carry each flag, the outcomes among them."""
+    the member sees: how many, how many carry each flag, the outcomes among them; ``behind``:
+    cases still to be worked out again (after an upgrade or new rules), shown as they were or
+    not yet."""
 
     rows: list[BoardRow]
     matching: int
     total: int
     counts: dict[str, int]
     outcomes: list[str]
+    behind: int = 0
 
 
 def progress_of(
@@ -148,6 +152,16 @@ def refresh(work: Casework, store: ProgressStore, case_ids: Iterable[str], today
             store.save(kept)
             kept = {}
     store.save(kept)
+
+
+def catch_up(work: Casework, store: ProgressStore, today: date, *, chunk: int = 500) -> int:
+    """Work out again every team case whose kept progress is out of date (after an upgrade, or
+    with new rules), a chunk at a time; how many were."""
+    done = 0
+    while stale := store.stale(None, work.rules.version, today)[:chunk]:
+        refresh(work, store, stale, today)
+        done += len(stale)
+    return done
 
 
 def board_row(line: BoardLine, today: date, due_soon: int = DUE_SOON_DAYS) -> BoardRow:

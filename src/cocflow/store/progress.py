@@ -89,13 +89,19 @@ class ProgressStore:
             )
 
     def stale(
-        self, org_id: str, rules_version: str, today: date, *, assignee_id: str | None = None
+        self,
+        org_id: str | None,
+        rules_version: str,
+        today: date,
+        *,
+        assignee_id: str | None = None,
     ) -> list[str]:
-        """The cases of the organisation whose kept progress is missing or out of date."""
+        """The cases of the organisation (``None``: of every organisation) whose kept progress
+        is missing or out of date."""
         query = (
             select(CaseRow.id)
             .outerjoin(ProgressRow, ProgressRow.case_id == CaseRow.id)
-            .where(CaseRow.org_id == org_id)
+            .where(CaseRow.org_id == org_id if org_id else CaseRow.org_id.is_not(None))
             .where(
                 or_(
                     ProgressRow.case_id.is_(None),

@@ -20,6 +20,7 @@ from starlette.types import Receive, Scope, Send
 from cocflow.io.settings import Settings
 from cocflow.services.access import Denied, NotFound
 from cocflow.services.accounts import Accounts
+from cocflow.services.board import catch_up
 from cocflow.services.cases import Casework, open_casework
 from cocflow.services.screening import rules_for
 from cocflow.services.signoff import NotApproved
@@ -122,6 +123,27 @@ def create_team_app(
     app.state.team = team
     app.state.team_mode = True
     return app
+
+
+def catch_up_in_background(app: Starlette, echo: Callable[[str], object]) -> threading.Thread:
+    """Bring every client's place on the board up to date in a background thread (after an
+    upgrade or with new rules: the board itself works out only a few at a time)."""
+    team: _Team = app.state.team
+
+    def run() -> None:
+        try:
+            desk = team.get_desk()
+            done = catch_up(desk.work, desk.progress, date.today())
+        except Exception as exc:  # the board works them out on its own, a few at a time
+            echo(f"The board could not be brought up to date at start ({type(exc).__name__}).")
+            return
+        if done:
+            clients = "1 client" if done == 1 else f"{done:,} clients"
+            echo(f"The board is up to date: worked out again for {clients}.")
+
+    thread = threading.Thread(target=run, name="cocflow-board-catch-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _refusals(pages: Pages) -> dict[Any, Any]:

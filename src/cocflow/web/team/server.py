@@ -17,7 +17,7 @@ from cocflow.io.settings import Settings
 from cocflow.web.hosts import LOOPBACK_NAMES, host_name
 from cocflow.web.logs import keep_query_strings_out
 from cocflow.web.server import listen
-from cocflow.web.team.app import create_team_app
+from cocflow.web.team.app import catch_up_in_background, create_team_app
 
 __all__ = ["serve_team"]
 
@@ -37,6 +37,7 @@ def serve_team(
     sock = listen(host, port, backlog=512)
     try:
         app = create_team_app(settings, allowed_hosts=names)
+        catch_up_in_background(app, echo)
         config = uvicorn.Config(
             app,
             proxy_headers=proxy,

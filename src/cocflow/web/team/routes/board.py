@@ -76,6 +76,7 @@ async def board(request: Request) -> Response:
         "outcomes": found.outcomes,
         "flags": FLAGS,
         "counts": found.counts,
+        "behind": found.behind,
         "can_prepare": allowed(signed.actor, Action.REQUEST_PREPARE),
         "can_import": allowed(signed.actor, Action.ROSTER_IMPORT),
         "query": str(request.url.query),
