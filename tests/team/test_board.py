@@ -302,3 +302,20 @@ def test_a_board_request_works_out_a_few_and_the_catch_up_the_rest(
     page = desk.board_page(team.owner, TODAY)
     assert page.behind == 0 and len(page.rows) == 5
     assert _kept(desk) == before
+
+
+def test_a_calendar_asked_again_is_given_as_made_until_a_case_changes(
+    desk: Desk, team: Team
+) -> None:
+    case_id, _ = desk.new_case(team.owner, read_case(COMPLETE), TODAY, client_ref="C-7")
+    first = desk.calendar(team.owner, TODAY, mine=False)
+    assert b"C-7" in first
+    assert desk.calendar(team.owner, TODAY, mine=False) is first  # nothing changed: as made
+    reads = [e for e in desk.team.audit_entries(team.org) if e.action == "calendar.read"]
+    assert len(reads) == 2  # every read is audited, made or not
+    desk.prepare(team.owner, [case_id], TODAY)  # the request is ready: new events
+    again = desk.calendar(team.owner, TODAY, mine=False)
+    assert again is not first and again != first
+    assert desk.calendar(team.owner, TODAY + timedelta(days=1), mine=False) is not again
+    desk.team.set_client(case_id, "Jane Q. Doe")  # renamed: the events name the client anew
+    assert b"Jane Q. Doe" in desk.calendar(team.owner, TODAY, mine=False)

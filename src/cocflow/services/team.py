@@ -10,6 +10,7 @@ who did not prepare it has approved it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ __all__ = [
 # Cases a board request works out again itself; more (after an upgrade or new rules) are left to
 # the server's catch-up at start (services.board.catch_up), so no request waits minutes.
 INLINE = 300
+CALENDARS_KEPT = 64  # feeds kept as made, per server process
 
 
 class OwnRequest(Denied):
@@ -299,20 +301,34 @@ class Desk:
 
     def calendar(self, actor: Actor, today: date, *, mine: bool) -> bytes:
         """The dated obligations of the cases the actor sees (``mine``: only those assigned to
-        them) as an iCalendar file, each event naming the client and the action."""
+        them) as an iCalendar file, each event naming the client and the action. A feed asked
+        for again while none of its cases changed is given as it was made (calendar apps ask
+        every few minutes)."""
         from cocflow.services.tracking import Logbook
         from cocflow.tracking.reminders import schedule, to_ics
 
         log = Logbook(self.work)
         days = self.work.rules.process.processing_days.value
-        found = []
-        for case in self.cases(actor):
-            if case.outcome == INCOMPLETE or (mine and case.assignee_id != actor.user_id):
-                continue
-            client = " ".join(p for p in (case.client_ref, case.client_name) if p)
-            found += log.obligations(case.id, days, today, named=client or None)
+        chosen = [
+            case
+            for case in self.cases(actor)
+            if case.outcome != INCOMPLETE and (not mine or case.assignee_id == actor.user_id)
+        ]
+        key = _digest(
+            [today.isoformat(), days, self.work.rules.version]
+            + [[c.id, c.head_hash, c.updated_at, c.client_ref, c.client_name] for c in chosen]
+        )
+        made: dict[str, bytes] = self.work.memo.setdefault("calendars", {})
         self._audit(actor, "calendar.read", None, detail={"mine": mine})
-        return to_ics(schedule(found), stamp=datetime.now(UTC).replace(microsecond=0))
+        if key not in made:
+            found = []
+            for case in chosen:
+                client = " ".join(p for p in (case.client_ref, case.client_name) if p)
+                found += log.obligations(case.id, days, today, named=client or None)
+            if len(made) >= CALENDARS_KEPT:
+                made.pop(next(iter(made)))  # the oldest
+            made[key] = to_ics(schedule(found), stamp=datetime.now(UTC).replace(microsecond=0))
+        return made[key]
 
     @staticmethod
     def board_csv(rows: Sequence[BoardRow]) -> bytes:
@@ -417,6 +433,10 @@ class Desk:
         self.access(actor, case_id, Action.PROOF_EXPORT)
         self._audit(actor, "proof.export", case_id)
         return self.work.export(case_id, out)
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(canonical(value).encode()).hexdigest()
 
 
 def _is_case_id(text: str) -> bool:
