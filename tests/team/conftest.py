@@ -12,7 +12,9 @@ from cocflow.io.settings import Settings
 from cocflow.rules.loader import RuleBook
 from cocflow.services.accounts import Accounts
 from cocflow.services.cases import Casework, open_casework
+from cocflow.services.team import Desk
 from cocflow.store.team import TeamStore
+from tests.team.support import Team, make_team
 
 OWNER_PASSWORD = "correct horse battery staple 42"
 
@@ -44,3 +46,13 @@ def clock() -> Clock:
 @pytest.fixture
 def accounts(team_work: Casework, clock: Clock) -> Accounts:
     return Accounts(TeamStore(team_work.store.engine, team_work.store.keys), clock=clock)
+
+
+@pytest.fixture
+def desk(team_work: Casework) -> Desk:
+    return Desk(team_work, TeamStore(team_work.store.engine, team_work.store.keys))
+
+
+@pytest.fixture
+def team(desk: Desk) -> Team:
+    return make_team(desk.team)

@@ -12,25 +12,13 @@ import pytest
 
 from cocflow.io.casefile import read_case
 from cocflow.services.access import Denied
-from cocflow.services.cases import Casework
 from cocflow.services.signoff import NotApproved
 from cocflow.services.team import Desk
-from cocflow.store.team import TeamStore
-from tests.team.support import Team, make_team
+from tests.team.support import Team
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 25)
 COMPLETE = ROOT / "examples" / "filing-complete.yaml"
-
-
-@pytest.fixture
-def desk(team_work: Casework) -> Desk:
-    return Desk(team_work, TeamStore(team_work.store.engine, team_work.store.keys))
-
-
-@pytest.fixture
-def team(desk: Desk) -> Team:
-    return make_team(desk.team)
 
 
 def _fax(tmp_path: Path) -> Path:

@@ -9,10 +9,8 @@ import pytest
 
 from cocflow.services import roster
 from cocflow.services.access import Denied
-from cocflow.services.cases import Casework
 from cocflow.services.team import Desk
-from cocflow.store.team import TeamStore
-from tests.team.support import Team, make_team
+from tests.team.support import Team
 
 TODAY = date(2026, 11, 25)
 ROSTER = """Client ID;Name;Worker type;Host country;Start date;End date;Lives in;Partner
@@ -21,16 +19,6 @@ C-2;Tom de Vries;self employed;Holland;03/01/2027;12/31/2027;US;JB
 C-3;Kim Min;Self-employed;Atlantis;13/45/2027;;US;MK
 C-4;Lee Joon;Freelancer;Korea;04/01/2027;09/30/2027;;MK
 """
-
-
-@pytest.fixture
-def desk(team_work: Casework) -> Desk:
-    return Desk(team_work, TeamStore(team_work.store.engine, team_work.store.keys))
-
-
-@pytest.fixture
-def team(desk: Desk) -> Team:
-    return make_team(desk.team)
 
 
 def _preview(desk: Desk, team: Team, text: str = ROSTER) -> roster.ImportPlan:

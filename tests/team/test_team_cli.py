@@ -44,3 +44,18 @@ def test_init_members_and_a_reset_link_that_works(tmp_path: Path) -> None:
         assert entry.actor is None and entry.detail == {"by": "command line"}
     finally:
         work.close()
+
+
+def test_a_team_store_is_not_served_without_sign_in(tmp_path: Path) -> None:
+    env = {"COCFLOW_HOME": str(tmp_path / "home")}
+    runner = CliRunner()
+    made = runner.invoke(
+        app,
+        ["team", "init", "--organisation", "Rivera & Co", "--email", "ana@rivera.example"],
+        input=PASSWORD + "\n",
+        env=env,
+    )
+    assert made.exit_code == 0, made.output
+    refused = runner.invoke(app, ["serve", "--no-browser"], env=env)
+    assert refused.exit_code == 2
+    assert "cocflow serve --team" in refused.output and "Traceback" not in refused.output

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -64,6 +65,23 @@ def _sign_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
 def _post(client: TestClient, path: str, data: dict[str, str], **kw: object) -> object:
     page = client.get("/board") if not path.startswith("/team/cases") else client.get(path)
     return client.post(path, data={**data, "csrf_token": _csrf(page.text)}, **kw)  # type: ignore[arg-type]
+
+
+def _upload(client: TestClient, text: str) -> tuple[Any, dict[str, str]]:
+    """Send a roster on the Import page: the review page, and its form's fields as given
+    (the suggested mapping, the MDY date order, "check")."""
+    page = client.get("/import")
+    review = client.post(
+        "/import",
+        data={"csrf_token": _csrf(page.text)},
+        files={"roster": ("clients.csv", text.encode(), "text/csv")},
+    )
+    fields = {"csrf_token": _csrf(review.text), "date_order": "MDY", "action": "check"}
+    for heading, chosen in re.findall(
+        r'name="map:([^"]+)"[^>]*>.*?<option value="([a-z_]*)" selected', review.text, re.S
+    ):
+        fields[f"map:{heading}"] = chosen
+    return review, fields
 
 
 @pytest.fixture
@@ -182,18 +200,8 @@ def test_an_owner_invites_and_the_link_leaves_the_address_bar(site: Site) -> Non
 def test_a_roster_is_imported_fixed_in_the_page_prepared_and_signed_off(site: Site) -> None:
     with site.client() as owner:
         _sign_in(owner, "ana@rivera.example")
-        page = owner.get("/import")
-        review = owner.post(
-            "/import",
-            data={"csrf_token": _csrf(page.text)},
-            files={"roster": ("clients.csv", ROSTER.encode(), "text/csv")},
-        )
+        review, fields = _upload(owner, ROSTER)
         assert review.status_code == 200 and "Atlantis" in review.text
-        fields = {"csrf_token": _csrf(review.text), "date_order": "MDY", "action": "check"}
-        for heading, field in re.findall(
-            r'name="map:([^"]+)"[^>]*>.*?<option value="([a-z_]*)" selected', review.text, re.S
-        ):
-            fields[f"map:{heading}"] = field
         fields["fix:4:Host country"] = "Spain"
         checked = owner.post("/import/review", data=fields)
         assert "Problems:" not in checked.text, checked.text
@@ -215,7 +223,7 @@ def test_another_organisation_s_case_is_not_found(site: Site) -> None:
     with site.client() as zoe:
         _sign_in(zoe, "zoe@elsewhere.example")
         made = _post(zoe, "/board/new", {}, follow_redirects=False)
-        foreign = made.headers["location"].split("/")[-1]  # type: ignore[attr-defined]
+        foreign = made.headers["location"].split("/")[-1]
     with site.client() as ana:
         _sign_in(ana, "ana@rivera.example")
         assert ana.get(f"/cases/{foreign}").status_code == 404
@@ -223,7 +231,7 @@ def test_another_organisation_s_case_is_not_found(site: Site) -> None:
         assert ana.get(f"/cases/{foreign}/export").status_code == 404
         assert foreign not in ana.get("/board").text
         mine = _post(ana, "/board/new", {}, follow_redirects=False)
-        own = mine.headers["location"].split("/")[-1]  # type: ignore[attr-defined]
+        own = mine.headers["location"].split("/")[-1]
         ana.get(f"/cases/{own}/case-file")
         ana.get(f"/cases/{own}/export")
         assert ana.get("/cases", follow_redirects=False).headers["location"] == "/board"
@@ -242,9 +250,9 @@ def test_a_client_opens_a_questionnaire_link_and_sees_only_their_case(site: Site
     with site.client() as ana:
         _sign_in(ana, "ana@rivera.example")
         made = _post(ana, "/board/new", {}, follow_redirects=False)
-        case_id = made.headers["location"].split("/")[-1]  # type: ignore[attr-defined]
+        case_id = made.headers["location"].split("/")[-1]
         other = _post(ana, "/board/new", {}, follow_redirects=False)
-        other_id = other.headers["location"].split("/")[-1]  # type: ignore[attr-defined]
+        other_id = other.headers["location"].split("/")[-1]
         panel = ana.get(f"/team/cases/{case_id}")
         sent = ana.post(
             f"/team/cases/{case_id}",
@@ -316,7 +324,7 @@ def test_one_address_trying_many_sign_ins_is_slowed(site: Site) -> None:
     from cocflow.web.team.limits import RateLimit
 
     with site.client() as client:
-        client.app.state.sign_in_limit = RateLimit(3, 600)  # type: ignore[attr-defined]
+        client.app.state.sign_in_limit = RateLimit(3, 600)
         token = _csrf(client.get("/login").text)
         statuses = [
             client.post(
@@ -372,17 +380,8 @@ def test_the_board_shows_a_hundred_clients_a_page(site: Site) -> None:
     text = "Client ID;Name;Worker type;Host country;Start date;End date;Lives in;Partner\n" + rows
     with site.client() as owner:
         _sign_in(owner, "ana@rivera.example")
-        page = owner.get("/import")
-        review = owner.post(
-            "/import",
-            data={"csrf_token": _csrf(page.text)},
-            files={"roster": ("clients.csv", text.encode(), "text/csv")},
-        )
-        fields = {"csrf_token": _csrf(review.text), "date_order": "MDY", "action": "apply"}
-        for heading, field in re.findall(
-            r'name="map:([^"]+)"[^>]*>.*?<option value="([a-z_]*)" selected', review.text, re.S
-        ):
-            fields[f"map:{heading}"] = field
+        _, fields = _upload(owner, text)
+        fields["action"] = "apply"
         assert "130 new" in owner.post("/import/review", data=fields).text
         first = owner.get("/board?sort=reference")
         assert first.text.count('name="case"') == 100 and "Page 1 of 2" in first.text
@@ -403,12 +402,7 @@ def test_an_import_goes_on_in_another_server_process(site: Site) -> None:
 
     with site.client() as first, site.client() as second:
         _sign_in(first, "ana@rivera.example")
-        page = first.get("/import")
-        review = first.post(
-            "/import",
-            data={"csrf_token": _csrf(page.text)},
-            files={"roster": ("clients.csv", ROSTER.encode(), "text/csv")},
-        )
+        review, fields = _upload(first, ROSTER)
         assert review.status_code == 200
         work = open_casework(site.settings, rules_for(site.settings))
         try:
@@ -416,13 +410,7 @@ def test_an_import_goes_on_in_another_server_process(site: Site) -> None:
                 (stored,) = session.scalars(select(UploadRow.data))
             assert b"Atlantis" not in stored and b"Client ID" not in stored
             second.cookies = first.cookies
-            fields = {"csrf_token": _csrf(review.text), "date_order": "MDY", "action": "apply"}
-            for heading, field in re.findall(
-                r'name="map:([^"]+)"[^>]*>.*?<option value="([a-z_]*)" selected',
-                review.text,
-                re.S,
-            ):
-                fields[f"map:{heading}"] = field
+            fields["action"] = "apply"
             fields["fix:4:Host country"] = "Spain"
             assert "3 new" in second.post("/import/review", data=fields).text
             with Session(work.store.engine) as session:

@@ -1,4 +1,7 @@
-"""Commands on stored cases: case new/list/show/update, status, backup, restore."""
+"""Commands on stored cases: case new/list/show/update, status, backup, restore.
+
+On a team's store each command but backup and restore (the server operator's) runs as the
+member named by COCFLOW_TOKEN, checked against the role table (see cli/common.py _seat)."""
 
 from __future__ import annotations
 
@@ -17,10 +20,13 @@ from cocflow.cli.common import (
     _dump,
     _fail_input,
     _next_after_screening,
+    _quoted,
     _read,
     _run,
+    _seat,
 )
 from cocflow.errors import InputError, Problem
+from cocflow.services.access import Action
 
 case_app = typer.Typer(
     help="Store cases: the facts, the decision and the proof file.", no_args_is_help=True
@@ -39,16 +45,23 @@ def case_new(
     Example: cocflow case new my-case.yaml
     """
     day = _as_of(as_of)
-    work = _casework(ctx)
-    case_id, decision = _run(lambda: work.new_case(_read(case_file), day))
+    seat = _seat(ctx)
+    case_id, outcome, decision = _run(lambda: seat.new_case(_read(case_file), day))
     if format is Format.json:
-        _dump({"id": case_id, "outcome": decision.outcome})
-    else:
-        typer.echo(f"Case {case_id} stored; screening says {decision.outcome}.")
-        others = _run(lambda: work.same_person(case_id))
-        if others:
-            typer.echo(f"Note: the same SSN is on case(s) {', '.join(others)}.")
-        typer.echo(_next_after_screening(decision.outcome, case_file, case_id))
+        _dump({"id": case_id, "outcome": outcome})
+        return
+    if decision is None:  # a team's case that lacks facts screening needs
+        typer.echo(f"Case {case_id} stored, not screened yet: it lacks facts screening needs.")
+        typer.echo(
+            f"Next: add the missing facts to {case_file}, then: cocflow case update "
+            f"{case_id[:8]} {_quoted(case_file)}"
+        )
+        return
+    typer.echo(f"Case {case_id} stored; screening says {outcome}.")
+    others = _run(lambda: seat.same_person(case_id))
+    if others:
+        typer.echo(f"Note: the same SSN is on case(s) {', '.join(others)}.")
+    typer.echo(_next_after_screening(outcome, case_file, case_id))
 
 
 def _read_ssn() -> str:
@@ -93,11 +106,11 @@ def case_list(
 
     Example: cocflow case list --ssn
     """
-    work = _casework(ctx)
-    cases = _run(work.cases)
+    seat = _seat(ctx)
+    cases = _run(seat.cases)
     if by_ssn:
         ssn = _read_ssn()
-        wanted = set(_run(lambda: work.store.find_by_ssn(ssn)))
+        wanted = set(_run(lambda: seat.work.store.find_by_ssn(ssn)))
         cases = [c for c in cases if c.id in wanted]
     if format is Format.json:
         _dump(
@@ -129,9 +142,9 @@ def case_show(
 
     Example: cocflow case show 1ab6
     """
-    work = _casework(ctx)
-    case_id = _run(lambda: work.resolve(case_id))
-    shown = _run(lambda: work.show(case_id))
+    seat = _seat(ctx)
+    case_id = _run(lambda: seat.case(case_id, Action.CASE_READ))
+    shown = _run(lambda: seat.work.show(case_id))
     if format is Format.json:
         _dump(shown)
         return
@@ -158,16 +171,16 @@ def case_update(
     Example: cocflow case update 1ab6 my-case.yaml
     """
     day = _as_of(as_of)
-    work = _casework(ctx)
-    case_id = _run(lambda: work.resolve(case_id))
-    changed, decision = _run(lambda: work.update_case(case_id, _read(case_file), day))
+    seat = _seat(ctx)
+    case_id = _run(lambda: seat.case(case_id, Action.CASE_EDIT))
+    changed, outcome = _run(lambda: seat.update(case_id, _read(case_file), day))
     if format is Format.json:
-        _dump({"id": case_id, "changed": changed, "outcome": decision.outcome})
+        _dump({"id": case_id, "changed": changed, "outcome": outcome})
         return
     typer.echo(
         f"Case {case_id}: {len(changed)} change(s)"
         + (f" ({', '.join(changed)})" if changed else "")
-        + f"; screening says {decision.outcome}."
+        + f"; screening says {outcome}."
     )
     typer.echo(f"Next: cocflow status {case_id[:8]}   (and cocflow watch {case_id[:8]})")
 
@@ -221,9 +234,9 @@ def status(
     Example: cocflow status 1ab6
     """
     day = _as_of(as_of)
-    work = _casework(ctx)
-    case_id = _run(lambda: work.resolve(case_id))
-    state = _run(lambda: work.status(case_id, day))
+    seat = _seat(ctx)
+    case_id = _run(lambda: seat.case(case_id, Action.CASE_READ))
+    state = _run(lambda: seat.work.status(case_id, day))
     if format is Format.json:
         _dump(state.as_dict())
         return

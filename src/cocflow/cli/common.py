@@ -1,23 +1,29 @@
 """What every command shares: the error handling, the options, the store for one command.
 
 Exit status: 0 a result was produced, 1 an internal error (or a rules data problem), 2 bad
-input (a case file, a roster or an argument), with the field's path, the problem and the fix.
+input (a case file, a roster or an argument), with the field's path, the problem and the fix,
+or a refusal (a team's member whose role does not allow it, or a case they cannot see).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from cocflow.case import Case
 from cocflow.errors import CocflowError, InputError, Problem, RulesError, clip
+from cocflow.services.access import Denied, NotFound
+
+if TYPE_CHECKING:
+    from cocflow.services.members import Seat
 
 _state = {"debug": False}
 T = TypeVar("T")
@@ -64,6 +70,9 @@ def _run(action: Callable[[], T], passthrough: tuple[type[CocflowError], ...] = 
     except CocflowError as err:
         if isinstance(err, passthrough):
             raise
+        if isinstance(err, Denied | NotFound):  # a refusal, in the services' words
+            typer.echo(f"cocflow: {err}", err=True)
+            raise typer.Exit(2) from None
         if _state["debug"]:
             raise
         typer.echo(f"cocflow: {err}", err=True)
@@ -180,10 +189,14 @@ CaseOpt = Annotated[
 ]
 
 
-def _logbook(ctx: typer.Context) -> Any:
-    from cocflow.services.tracking import Logbook
+def _seat(ctx: typer.Context) -> Seat:
+    """The store for this command as its actor works on it: the single person of a store
+    without an organisation; on a team's store, the member named by the personal access token
+    in COCFLOW_TOKEN (refused, exit status 2, without a working one)."""
+    from cocflow.services.members import TOKEN_VARIABLE, take_seat
 
-    return Logbook(_casework(ctx))
+    work = _casework(ctx)
+    return _run(lambda: take_seat(work, os.environ.get(TOKEN_VARIABLE)))
 
 
 def _next_after_screening(outcome: str, case: Path, case_id: str | None = None) -> str:

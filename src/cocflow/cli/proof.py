@@ -1,4 +1,5 @@
-"""The proof file's commands: proof add, list, verify, export."""
+"""The proof file's commands: proof add, list, verify, export (on a team's store, as the member
+named by COCFLOW_TOKEN, each entry naming them)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ import typer
 from cocflow.cli.common import (
     Format,
     FormatOpt,
-    _casework,
     _date_option,
     _dump,
     _interactive,
     _run,
+    _seat,
 )
+from cocflow.services.access import Action
 
 proof_app = typer.Typer(
     help="The proof file: an append-only, hash-chained record of a case.", no_args_is_help=True
@@ -66,8 +68,10 @@ def proof_add(
     ):
         if value is not None:
             _date_option(label, value)
-    work = _casework(ctx)
-    case_id = _run(lambda: work.resolve(case_id))
+    seat = _seat(ctx)
+    case_id = _run(lambda: seat.case(case_id, Action.PROOF_ADD))
+    if kind is KindOpt.submission:  # recording that the request went to SSA
+        _run(lambda: seat.check(case_id, Action.REQUEST_FILE))
     details = {
         "channel": channel,
         "date": on,
@@ -86,7 +90,7 @@ def proof_add(
             details["control_number"] = typer.prompt(
                 "Control number (on SSA's confirmation page or e-mail)", err=True
             ).strip()
-    entry = _run(lambda: work.add(case_id, kind.value, file, details))
+    entry = _run(lambda: seat.add_proof(case_id, kind.value, file, details))
     typer.echo(f"Entry {entry.seq} ({entry.kind}) added to case {case_id}; hash {entry.hash}.")
     typer.echo(f"Next: cocflow status {case_id[:8]}")
 
@@ -101,9 +105,9 @@ def proof_list(
 
     Example: cocflow proof list 1ab6
     """
-    work = _casework(ctx)
-    case_id = _run(lambda: work.resolve(case_id))
-    entries = _run(lambda: work.entries(case_id))
+    seat = _seat(ctx)
+    case_id = _run(lambda: seat.case(case_id, Action.CASE_READ))
+    entries = _run(lambda: seat.work.entries(case_id))
     if format is Format.json:
         _dump([e.as_dict() for e in entries])
         return
@@ -121,14 +125,14 @@ def proof_verify(
 
     Example: cocflow proof verify 1ab6
     """
-    work = _casework(ctx)
-    case_id = _run(lambda: work.resolve(case_id))
-    broken = _run(lambda: work.verify(case_id))
+    seat = _seat(ctx)
+    case_id = _run(lambda: seat.case(case_id, Action.PROOF_VERIFY))
+    broken = _run(lambda: seat.verify(case_id))
     if broken:
         seq, why = broken
         typer.echo(f"BROKEN: entry {seq}: {why}.", err=True)
         raise typer.Exit(1)
-    entries = work.entries(case_id)
+    entries = seat.work.entries(case_id)
     head = entries[-1].hash if entries else "-"
     typer.echo(f"OK: {len(entries)} entries and their files check out; head {head}.")
     typer.echo(f"Next: keep the head hash apart; cocflow proof export {case_id[:8]} --out FILE.zip")
@@ -144,7 +148,7 @@ def proof_export(
 
     Example: cocflow proof export 1ab6 --out proof.zip
     """
-    work = _casework(ctx)
-    case_id = _run(lambda: work.resolve(case_id))
-    path = _run(lambda: work.export(case_id, out))
+    seat = _seat(ctx)
+    case_id = _run(lambda: seat.case(case_id, Action.PROOF_EXPORT))
+    path = _run(lambda: seat.export(case_id, out))
     typer.echo(f"Wrote {path}; check it with: unzip, then sha256sum -c SHA256SUMS.")

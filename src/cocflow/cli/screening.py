@@ -1,9 +1,11 @@
 """Commands that screen, check and prepare: screen, new, screen-batch, check, request,
-agreements."""
+agreements. They work on case files; only ``request --case`` touches the store (on a team's
+store, as the member named by COCFLOW_TOKEN)."""
 
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -17,7 +19,6 @@ from cocflow.cli.common import (
     Format,
     FormatOpt,
     _as_of,
-    _casework,
     _dump,
     _fail_input,
     _interactive,
@@ -26,8 +27,10 @@ from cocflow.cli.common import (
     _quoted,
     _read,
     _run,
+    _seat,
 )
 from cocflow.errors import InputError, Problem, clip
+from cocflow.services.access import Action
 
 
 def screen(
@@ -328,7 +331,10 @@ def request(
 
     day = _as_of(as_of)
     settings = _run(Settings.from_env)
-    work = _casework(ctx) if case_id else None
+    seat = _seat(ctx) if case_id else None
+    if seat is not None and case_id is not None:  # checked before anything is written
+        given = case_id
+        case_id = _run(lambda: seat.case(given, Action.REQUEST_PREPARE))
 
     def run() -> preparation.Filed:
         return preparation.request(
@@ -338,13 +344,14 @@ def request(
             services.rules_for(settings),
             channel=channel.value if channel else None,
             processing_days=settings.processing_days,
-            casework=work,
+            casework=seat.work if seat else None,
             case_id=case_id,
             source=str(case),
         )
 
     try:
-        filed = _run(run, passthrough=(preparation.NotReady,))
+        with seat.acting() if seat else nullcontext():
+            filed = _run(run, passthrough=(preparation.NotReady,))
     except preparation.NotReady as err:
         if format is Format.json:
             _dump(err.report.as_dict())
@@ -355,6 +362,8 @@ def request(
         raise typer.Exit(2) from None
     result = filed.result
     case_id = filed.case_id
+    if seat is not None and case_id is not None and filed.entry is not None:
+        seat.audit(Action.REQUEST_PREPARE, case_id, "request")
     if filed.entry is not None:
         typer.echo(f"Recorded as entry {filed.entry.seq} of case {case_id}.", err=True)
     if format is Format.json:

@@ -67,6 +67,9 @@ def serve(
             )
         )
         return
+    from cocflow.services.members import refuse_a_team_store
+
+    _run(lambda: refuse_a_team_store(settings))
     _run(
         lambda: serve_web(
             settings, host=host, port=port, open_browser=not no_browser, echo=typer.echo

@@ -1,11 +1,12 @@
-"""The log and the watch: trips add/import/list/remove/days, watch, reminders."""
+"""The log and the watch: trips add/import/list/remove/days, watch, reminders (on a team's
+store, as the member named by COCFLOW_TOKEN, over the cases they see)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,9 +18,14 @@ from cocflow.cli.common import (
     _as_of,
     _date_option,
     _dump,
-    _logbook,
     _run,
+    _seat,
 )
+from cocflow.services.access import Action
+
+if TYPE_CHECKING:
+    from cocflow.services.members import Seat
+    from cocflow.services.tracking import Logbook
 
 trips_app = typer.Typer(
     help="The travel and work log: where you were, when, and why.", no_args_is_help=True
@@ -62,11 +68,14 @@ def trips_add(
     """
     first = _date_option("START", start)
     last = _date_option("END", end) if end else None
-    book = _logbook(ctx)
-    case_id = _run(lambda: book.resolve(case))
-    result = _run(
-        lambda: book.log_stay(case_id, country, first, last, purpose=purpose.value, note=note)
-    )
+    seat = _seat(ctx)
+    book = _book(seat)
+    case_id = _run(lambda: seat.case(case, Action.CASE_EDIT))
+    with seat.acting():
+        result = _run(
+            lambda: book.log_stay(case_id, country, first, last, purpose=purpose.value, note=note)
+        )
+    seat.audit(Action.CASE_EDIT, case_id, "trips add")
     _print_import(result)
 
 
@@ -80,9 +89,13 @@ def trips_import(
 
     Example: cocflow trips import calendar.ics
     """
-    book = _logbook(ctx)
-    case_id = _run(lambda: book.resolve(case))
-    _print_import(_run(lambda: book.import_file(case_id, file)))
+    seat = _seat(ctx)
+    book = _book(seat)
+    case_id = _run(lambda: seat.case(case, Action.CASE_EDIT))
+    with seat.acting():
+        result = _run(lambda: book.import_file(case_id, file))
+    seat.audit(Action.CASE_EDIT, case_id, "trips import")
+    _print_import(result)
 
 
 @trips_app.command("list")
@@ -91,8 +104,9 @@ def trips_list(ctx: typer.Context, case: CaseOpt = None, format: FormatOpt = For
 
     Example: cocflow trips list
     """
-    book = _logbook(ctx)
-    case_id = _run(lambda: book.resolve(case))
+    seat = _seat(ctx)
+    book = _book(seat)
+    case_id = _run(lambda: seat.case(case, Action.CASE_READ))
     trips = _run(lambda: book.trips(case_id))
     if format is Format.json:
         _dump(
@@ -126,9 +140,12 @@ def trips_remove(
 
     Example: cocflow trips remove 7
     """
-    book = _logbook(ctx)
-    case_id = _run(lambda: book.resolve(case))
-    _run(lambda: book.remove(case_id, trip_id))
+    seat = _seat(ctx)
+    book = _book(seat)
+    case_id = _run(lambda: seat.case(case, Action.CASE_EDIT))
+    with seat.acting():
+        _run(lambda: book.remove(case_id, trip_id))
+    seat.audit(Action.CASE_EDIT, case_id, "trips remove")
     typer.echo(f"Removed trip {trip_id}. Next: cocflow trips list")
 
 
@@ -154,8 +171,9 @@ def trips_days(
     from cocflow.tracking.trips import Counting
 
     counting = Counting(arrival_counts=arrival_counts, departure_counts=departure_counts)
-    book = _logbook(ctx)
-    case_id = _run(lambda: book.resolve(case))
+    seat = _seat(ctx)
+    book = _book(seat)
+    case_id = _run(lambda: seat.case(case, Action.CASE_READ))
     tables = {
         kind: _run(partial(book.days, case_id, year, counting, kind)) for kind in ("calendar", "uk")
     }
@@ -196,13 +214,25 @@ def watch(
     Example: cocflow watch --letters drafts/
     """
     day = _as_of(as_of)
-    book = _logbook(ctx)
-    if case_id:
-        case_id = _run(lambda: book.work.resolve(case_id))
-        outcome: list[Any] = [_run(partial(book.watch, case_id, day, letters))]
+    seat = _seat(ctx)
+    book = _book(seat)
+    if case_id:  # the findings are recorded in the proof file
+        given = case_id
+        ids = [_run(lambda: seat.case(given, Action.CASE_EDIT))]
     else:
-        outcome = _run(partial(book.watch_all, [c.id for c in _run(book.work.cases)], day, letters))
+        ids = _run(lambda: seat.every(Action.CASE_EDIT))
+    if letters is not None:  # and each letter drafted, as a request
+        for one in ids:
+            _run(partial(seat.check, one, Action.REQUEST_PREPARE))
+    with seat.acting():
+        if case_id:
+            outcome: list[Any] = [_run(partial(book.watch, ids[0], day, letters))]
+        else:
+            outcome = _run(partial(book.watch_all, ids, day, letters))
     results = [r for r in outcome if not isinstance(r, tuple)]
+    for r in results:
+        if r.findings or r.letters:
+            seat.audit(Action.CASE_EDIT, r.case_id, "watch")
     failed = [r for r in outcome if isinstance(r, tuple)]
     if format is Format.json:
         _dump(
@@ -252,14 +282,14 @@ def reminders(
     from cocflow.io.settings import Settings
 
     settings = _run(Settings.from_env)
-    book = _logbook(ctx)
+    seat = _seat(ctx)
     days = settings.processing_days
     day = _as_of(as_of)
-    items = _run(lambda: book.reminders(days, day))
+    items = _run(lambda: seat.reminders(days, day))
     if ics is not None:
         from cocflow.io.atomic import atomic_write
 
-        data = _run(lambda: book.ics(days, day))
+        data = _run(lambda: seat.ics(days, day))
         _run(lambda: atomic_write(ics, data, mode=0o644))
         typer.echo(
             f"Wrote {len(items)} reminder(s) to {ics}. Next: import or subscribe to it in your "
@@ -292,3 +322,9 @@ def reminders(
         )
     if not items:
         typer.echo("No dated obligations.")
+
+
+def _book(seat: Seat) -> Logbook:
+    from cocflow.services.tracking import Logbook
+
+    return Logbook(seat.work)

@@ -33,7 +33,7 @@ from cocflow.store.models import (
 from cocflow.store.repo import now
 from cocflow.store.sealed import open_ring, seal
 
-__all__ = ["AuditEntry", "Member", "TeamCase", "TeamStore", "Token", "User"]
+__all__ = ["AuditEntry", "Member", "TeamCase", "TeamStore", "Token", "User", "holds_orgs"]
 
 # Every process that appends to the audit log takes this lock (PostgreSQL), so the chain has
 # one order; SQLite's BEGIN IMMEDIATE serialises writers already.
@@ -182,6 +182,10 @@ class TeamStore:
     def orgs(self) -> list[tuple[str, str]]:
         with Session(self.reader) as session:
             return [(r.id, r.name) for r in session.scalars(select(OrgRow).order_by(OrgRow.name))]
+
+    def has_orgs(self) -> bool:
+        """Whether the store is a team's (it holds an organisation): one row read at most."""
+        return holds_orgs(self.reader)
 
     def create_user(self, email: str, name: str, password_hash: str | None) -> str:
         user_id = secrets.token_hex(8)
@@ -652,6 +656,12 @@ class TeamStore:
                     return row.id
                 prev = row.hash
         return None
+
+
+def holds_orgs(engine: Engine) -> bool:
+    """Whether the database behind ``engine`` holds an organisation (no key needed)."""
+    with Session(engine) as session:
+        return session.scalar(select(OrgRow.id).limit(1)) is not None
 
 
 def _advisory_lock() -> Any:

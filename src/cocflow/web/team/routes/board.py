@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 from cocflow.case import Case
 from cocflow.errors import CocflowError
 from cocflow.services.access import Action, Denied, Role, allowed
-from cocflow.services.board import DUE_SOON_DAYS, BoardFilter
+from cocflow.services.board import DUE_SOON_DAYS, BoardFilter, BoardPage
 from cocflow.services.team import Desk
 from cocflow.store.progress import SORTS
 from cocflow.web.deps import today
@@ -43,25 +43,17 @@ async def board(request: Request) -> Response:
     filters = _filters(request)
     number = request.query_params.get("page", "1")
     wanted = int(number) if number.isdigit() and 0 < int(number) < 10**6 else 1
-    found = await run_in_threadpool(
-        desk.board_page,
-        signed.actor,
-        today(request),
-        _chosen(filters),
-        offset=(wanted - 1) * PAGE,
-        limit=PAGE,
-    )
+
+    def read(page: int) -> BoardPage:
+        return desk.board_page(
+            signed.actor, today(request), _chosen(filters), offset=(page - 1) * PAGE, limit=PAGE
+        )
+
+    found = await run_in_threadpool(read, wanted)
     pages_count = max(1, -(-found.matching // PAGE))
     page = min(wanted, pages_count)
     if page != wanted:  # past the last page: show the last one
-        found = await run_in_threadpool(
-            desk.board_page,
-            signed.actor,
-            today(request),
-            _chosen(filters),
-            offset=(page - 1) * PAGE,
-            limit=PAGE,
-        )
+        found = await run_in_threadpool(read, page)
     kept = urlencode({k: v for k, v in filters.items() if v})
     context = {
         "title": "Clients",
