@@ -108,6 +108,18 @@ def _screened(
     }
 
 
+def screening_entry(
+    decision: Decision, keys: Keys, facts: dict[str, Any], secret: dict[str, Any]
+) -> dict[str, Any]:
+    """The proof entry that records ``decision`` for the stored ``facts`` and ``secret``."""
+    return _screened(decision, keys, facts, secret)
+
+
+def stored_case(facts: dict[str, Any], secret: dict[str, Any]) -> Case:
+    """The case as stored: its facts with its personal data put back."""
+    return parse_case(_join(facts, secret)).to_case()
+
+
 def _facts_mac(keys: Keys, facts: dict[str, Any], secret: dict[str, Any]) -> str:
     personal = {k: secret.get(k) for k in SECRET_PATHS} | {"records": secret.get("records") or {}}
     return keyed_digest(keys, "case-facts", canonical([facts, personal]).encode())

@@ -27,6 +27,9 @@ __all__ = [
     "ObjectRow",
     "OrgRow",
     "ProgressRow",
+    "RescreenRangeRow",
+    "RescreenResultRow",
+    "RescreenRunRow",
     "SecretRow",
     "SessionRow",
     "TokenRow",
@@ -285,3 +288,50 @@ class UploadRow(Base):
     filename: Mapped[str] = mapped_column(String(200))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class RescreenRunRow(Base):
+    """One screening again of the stored cases under one rules version (of one organisation, or
+    of every case when ``org_id`` is None), split into ranges of case ids."""
+
+    __tablename__ = "rescreen_runs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    rules_version: Mapped[str] = mapped_column(String(64))
+    org_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
+    requested_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    started_at: Mapped[str] = mapped_column(String(32))
+    cases: Mapped[int] = mapped_column(Integer)
+
+
+class RescreenRangeRow(Base):
+    """A range of case ids of a run (``first_id`` to ``last_id``, both included): done once its
+    results are written, in the same transaction."""
+
+    __tablename__ = "rescreen_ranges"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("rescreen_runs.id"), primary_key=True)
+    first_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_id: Mapped[str] = mapped_column(String(32))
+    cases: Mapped[int] = mapped_column(Integer)
+    done_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    screened: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RescreenResultRow(Base):
+    """A case screened again under a rules version: one row per (case, rules version), however
+    many times a range is retried. ``changes``: what changed (JSON), ``failed``: why it could not
+    be screened."""
+
+    __tablename__ = "rescreen_results"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    rules_version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("rescreen_runs.id"), index=True)
+    outcome_before: Mapped[str] = mapped_column(String(16))
+    outcome_after: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    changes: Mapped[str] = mapped_column(Text)
+    failed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[str] = mapped_column(String(32))

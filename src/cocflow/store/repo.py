@@ -32,7 +32,16 @@ from cocflow.store.crypto import (
 )
 from cocflow.store.models import CaseRow, DraftRow, EventRow, FileRow, SecretRow, TripRow
 
-__all__ = ["CaseSummary", "Created", "NewCase", "Store", "TripRecord", "acting", "now"]
+__all__ = [
+    "CaseSummary",
+    "Created",
+    "NewCase",
+    "Store",
+    "TripRecord",
+    "acting",
+    "now",
+    "summary_of",
+]
 
 # Who is acting (team mode): every proof entry written meanwhile records it as "by".
 _ACTING: ContextVar[dict[str, str] | None] = ContextVar("cocflow_acting", default=None)
@@ -105,6 +114,11 @@ class CaseSummary:
     facts: dict[str, Any]
     decision: dict[str, Any]
     rules_version: str
+
+
+def summary_of(row: CaseRow) -> CaseSummary:
+    """A case row as its summary."""
+    return _summary(row)
 
 
 def _summary(row: CaseRow) -> CaseSummary:
@@ -197,6 +211,10 @@ class Store:
         with Session(self.reader) as session:
             row = session.get(SecretRow, case_id)
             return self._opened(row) if row is not None else {}
+
+    def opened(self, row: SecretRow) -> dict[str, Any]:
+        """A row of personal data, decrypted."""
+        return self._opened(row)
 
     def _opened(self, row: SecretRow) -> dict[str, Any]:
         def open_(column: str, blob: bytes | None) -> str | None:
@@ -487,6 +505,12 @@ class Store:
             )
         )
         return ChainEntry(seq, case_id, kind, stamp, text, prev, digest)
+
+    def append_in(
+        self, session: Session, case_id: str, kind: str, payload: dict[str, Any], stamp: str
+    ) -> ChainEntry:
+        """Add an entry inside the caller's transaction (the case row locked by the caller)."""
+        return self._append(session, case_id, kind, payload, stamp)
 
     def append(
         self,

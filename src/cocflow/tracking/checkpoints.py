@@ -17,7 +17,7 @@ from typing import Any
 
 from cocflow.proof.chain import ChainEntry
 from cocflow.tracking.certificates import Certificate, certificates_on_file, uncovered
-from cocflow.tracking.foreignpath import OUTCOME_WORDS, Checkpoint
+from cocflow.tracking.foreignpath import OUTCOME_WORDS, Checkpoint, outcome_turned
 
 __all__ = ["CHECKPOINT_NAMES", "NEUTRAL_CHANGES", "us_checkpoints"]
 
@@ -203,11 +203,12 @@ class _Filed:
 
 
 def _filed_requests(payloads: Payloads) -> tuple[list[_Filed], int | None]:
-    """The clean checks that were submitted and that no later change of facts made untrue
-    (an extension request is one of them, for the days it asks for), and the entry of a clean
-    check still waiting for its submission."""
+    """The clean checks that were submitted and that no later change of facts made untrue, nor
+    a later screening that turned to another outcome (an extension request is one of them, for
+    the days it asks for), and the entry of a clean check still waiting for its submission."""
     pending: list[tuple[ChainEntry, dict[str, Any]]] = []
     filed: list[_Filed] = []
+    turned = outcome_turned([(e.seq, e.kind, p) for e, p in payloads])
     for entry, payload in payloads:
         if entry.kind == "request_prepared" and payload.get("ready"):
             pending = [(entry, payload)]
@@ -220,6 +221,8 @@ def _filed_requests(payloads: Payloads) -> tuple[list[_Filed], int | None]:
             not NEUTRAL_CHANGES.match(path) for path in payload.get("paths", [])
         ):
             pending, filed = [], []
+        elif entry.kind == "screened" and entry.seq == turned:
+            pending, filed = [], []  # filed for another answer (the rules changed since)
     return filed, pending[-1][0].seq if pending else None
 
 

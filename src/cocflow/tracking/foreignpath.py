@@ -68,14 +68,33 @@ def foreign_plan(
     return ForeignPlan(countries, f"{names}'s certificate of coverage", who, None)
 
 
+def outcome_turned(events: Sequence[Event]) -> int:
+    """The entry of the screening at which the case's current outcome began (0: the first
+    screening, or none): what was filed before it was filed for another answer."""
+    turned, before = 0, None
+    for seq, kind, payload in events:
+        if kind != "screened":
+            continue
+        outcome = payload.get("outcome")
+        if before is not None and outcome != before:
+            turned = seq
+        before = outcome
+    return turned
+
+
 def foreign_steps(
     plan: ForeignPlan,
     events: Sequence[Event],
     kind: str,
     covers: Callable[[dict[str, Any]], bool],
 ) -> list[Checkpoint]:
-    """The four checkpoints of the foreign path, each needing the one before."""
-    changed = max((seq for seq, k, _ in events if k == "facts_changed"), default=0)
+    """The four checkpoints of the foreign path, each needing the one before. A request made
+    before the facts changed, or before the screening turned to this outcome (new rules), was
+    not a request for this path: only later ones count."""
+    changed = max(
+        max((seq for seq, k, _ in events if k == "facts_changed"), default=0),
+        outcome_turned(events),
+    )
     screened = [(seq, p) for seq, k, p in events if k == "screened"]
     last = screened[-1] if screened else None
     names = " and ".join(country_name(c) for c in plan.countries)
