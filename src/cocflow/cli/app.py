@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from cocflow.cli import cases, keys, proof, rescreen, screening, serve, team, tracking
+from cocflow.cli import cases, keys, proof, rescreen, rules, screening, serve, team, tracking
 from cocflow.cli.common import _state
 
 __all__ = ["app", "main"]
@@ -56,7 +56,8 @@ app.command()(cases.backup)
 app.command()(cases.restore)
 app.add_typer(keys.key_app, name="key")
 app.add_typer(team.team_app, name="team")
-# The rules changed: every stored case screened again.
+# The rules data: what changed, what to verify again; every stored case screened again.
+app.add_typer(rules.rules_app, name="rules")
 app.command()(rescreen.rescreen)
 app.command()(rescreen.worker)
 
