@@ -12,8 +12,10 @@ from cocflow.io.settings import Settings
 from cocflow.rules.loader import RuleBook
 from cocflow.services.accounts import Accounts
 from cocflow.services.cases import Casework, open_casework
+from cocflow.services.screening import rules_for
 from cocflow.services.team import Desk
 from cocflow.store.team import TeamStore
+from tests.team.pages import PASSWORD, Site
 from tests.team.support import Team, make_team
 
 OWNER_PASSWORD = "correct horse battery staple 42"
@@ -56,3 +58,18 @@ def desk(team_work: Casework) -> Desk:
 @pytest.fixture
 def team(desk: Desk) -> Team:
     return make_team(desk.team)
+
+
+@pytest.fixture
+def site(database_url: str, tmp_path: Path) -> Iterator[Site]:
+    settings = Settings.from_env(
+        {"COCFLOW_HOME": str(tmp_path / "home"), "COCFLOW_DATABASE_URL": database_url}
+    )
+    work = open_casework(settings, rules_for(settings))
+    accounts = Accounts(TeamStore(work.store.engine, work.store.keys))
+    accounts.create_organisation("Rivera & Co", "ana@rivera.example", "Ana Rivera", PASSWORD)
+    accounts.create_organisation("Elsewhere LLP", "zoe@elsewhere.example", "Zoe Park", PASSWORD)
+    work.close()
+    opened = Site(settings)
+    yield opened
+    opened.close()

@@ -5,66 +5,23 @@ questionnaire link, and another organisation's cases staying invisible."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from cocflow.io.settings import Settings
-from cocflow.services.accounts import Accounts
 from cocflow.services.cases import open_casework
 from cocflow.services.screening import rules_for
 from cocflow.store.team import TeamStore
-from cocflow.web.team.app import create_team_app
+from tests.team.pages import BASE, PASSWORD, Site, _csrf, _post, _sign_in
 
-BASE = "http://team.example"
-PASSWORD = "correct horse battery staple 42"
 ROSTER = (
     "Client ID;Name;Worker type;Host country;Start date;End date;Lives in;Partner\n"
     "C-1;Ana Lima;Self-employed;UK;02/18/2027;06/30/2027;US;JB\n"
     "C-2;Tom de Vries;self employed;Holland;03/01/2027;12/31/2027;US;JB\n"
     "C-3;Kim Min;Self-employed;Atlantis;04/01/2027;;US;MK\n"
 )
-
-
-@dataclass
-class Site:
-    settings: Settings
-    apps: list[Starlette] = field(default_factory=list)
-
-    def client(self, base: str = BASE) -> TestClient:
-        app = create_team_app(self.settings, allowed_hosts={"team.example"})
-        self.apps.append(app)
-        return TestClient(app, base_url=base, raise_server_exceptions=True)
-
-    def close(self) -> None:
-        for app in self.apps:
-            app.state.team.close()
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no form token"
-    return found.group(1)
-
-
-def _sign_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
-    page = client.get("/login")
-    done = client.post(
-        "/login",
-        data={"email": email, "password": password, "csrf_token": _csrf(page.text)},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303, done.text
-
-
-def _post(client: TestClient, path: str, data: dict[str, str], **kw: object) -> object:
-    page = client.get("/board") if not path.startswith("/team/cases") else client.get(path)
-    return client.post(path, data={**data, "csrf_token": _csrf(page.text)}, **kw)  # type: ignore[arg-type]
 
 
 def _upload(client: TestClient, text: str) -> tuple[Any, dict[str, str]]:
@@ -82,21 +39,6 @@ def _upload(client: TestClient, text: str) -> tuple[Any, dict[str, str]]:
     ):
         fields[f"map:{heading}"] = chosen
     return review, fields
-
-
-@pytest.fixture
-def site(database_url: str, tmp_path: Path) -> Iterator[Site]:
-    settings = Settings.from_env(
-        {"COCFLOW_HOME": str(tmp_path / "home"), "COCFLOW_DATABASE_URL": database_url}
-    )
-    work = open_casework(settings, rules_for(settings))
-    accounts = Accounts(TeamStore(work.store.engine, work.store.keys))
-    accounts.create_organisation("Rivera & Co", "ana@rivera.example", "Ana Rivera", PASSWORD)
-    accounts.create_organisation("Elsewhere LLP", "zoe@elsewhere.example", "Zoe Park", PASSWORD)
-    work.close()
-    opened = Site(settings)
-    yield opened
-    opened.close()
 
 
 def test_the_gate_sends_strangers_to_sign_in_and_refuses_their_forms(site: Site) -> None:

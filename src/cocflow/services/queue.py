@@ -110,12 +110,13 @@ def ensure_schema(settings: Settings) -> None:
             connection.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
 
 
-def enqueue(settings: Settings, run: Run) -> int:
-    """Queue a job for each range of ``run`` not done yet; how many."""
+def enqueue(settings: Settings, run: Run, work: Any = None) -> int:
+    """Queue a job for each range of ``run`` not done yet (read through ``work``, else this
+    process's store); how many."""
     from cocflow.store.rescreen import RescreenStore
 
     ensure_schema(settings)
-    work = _casework(settings)
+    work = work if work is not None else _casework(settings)
     ranges = RescreenStore(work.store).waiting(run.id)
     if not ranges:
         return 0

@@ -16,18 +16,32 @@ reported with the reason and left as it was.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cocflow.errors import CocflowError, clip
+from cocflow.io.settings import Settings
 from cocflow.rescreen.changes import changes
+from cocflow.services.access import Action, Actor, require
 from cocflow.services.cases import Casework, screening_entry, stored_case
 from cocflow.services.screening import screen_case
 from cocflow.store.repo import CaseSummary
-from cocflow.store.rescreen import Judged, RangeDone, RescreenStore, Run
+from cocflow.store.rescreen import Judged, RangeDone, RescreenStore, Result, Run
 
-__all__ = ["RANGE_SIZE", "judge", "plan", "run_here", "work_range"]
+if TYPE_CHECKING:
+    from cocflow.services.team import Desk
+
+__all__ = [
+    "RANGE_SIZE",
+    "judge",
+    "plan",
+    "run_here",
+    "start_for_team",
+    "team_report",
+    "work_range",
+]
 
 RANGE_SIZE = 1000  # cases to a range (a job): the issue asks for 1,000 to 10,000
 
@@ -97,3 +111,34 @@ def run_here(work: Casework, run: Run, progress: Callable[[int], object] | None 
     found = store.run(run.id)
     assert found is not None
     return found
+
+
+def start_for_team(desk: Desk, actor: Actor, settings: Settings) -> Run:
+    """The owner's button: a run over the organisation's cases with the rules in use, queued
+    for the workers (PostgreSQL) or worked in a background thread (SQLite); audited."""
+    require(actor, Action.RESCREEN)
+    assert actor.org_id is not None
+    run = plan(desk.work, org_id=actor.org_id, requested_by=actor.user_id)
+    desk.team.audit(
+        org_id=actor.org_id,
+        actor=actor.user_id,
+        action="rescreen.start",
+        detail={"run": run.id, "cases": run.cases, "rules": run.rules_version},
+    )
+    if desk.work.store.engine.dialect.name == "postgresql":
+        from cocflow.services import queue
+
+        queue.enqueue(settings, run, desk.work)
+    else:
+        threading.Thread(
+            target=run_here, args=(desk.work, run), name=f"cocflow-rescreen-{run.id}", daemon=True
+        ).start()
+    return run
+
+
+def team_report(desk: Desk, actor: Actor) -> tuple[Run | None, list[Result]]:
+    """The organisation's last run and its cases that changed or could not be screened."""
+    require(actor, Action.RESCREEN)
+    store = RescreenStore(desk.work.store)
+    run = store.latest(actor.org_id)
+    return run, store.results(run.id) if run else []

@@ -8,6 +8,12 @@ __all__ = ["team_routes"]
 
 
 def team_routes() -> list[BaseRoute]:
-    from cocflow.web.team.routes import account, board, members, roster
+    from cocflow.web.team.routes import account, board, members, rescreen, roster
 
-    return [*account.routes(), *board.routes(), *members.routes(), *roster.routes()]
+    return [
+        *account.routes(),
+        *board.routes(),
+        *members.routes(),
+        *roster.routes(),
+        *rescreen.routes(),
+    ]
