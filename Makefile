@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/trips_bench.py
 	$(BIN)/python bench/web_bench.py
 	$(BIN)/python bench/team_bench.py
+	$(BIN)/python bench/rescreen_bench.py
 
 # Coverage-guided fuzzing of the parsers (fuzz/README.md); the CI-sized run is part of 'make test'.
 FUZZ_RUNS ?= 100000

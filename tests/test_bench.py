@@ -18,6 +18,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
         ("trips_bench.py", ["--rows", "300"]),
         ("vault_bench.py", ["--size", str(256 * 1024)]),
         ("team_bench.py", ["--rows", "60", "--requests", "20"]),
+        ("rescreen_bench.py", ["--cases", "1200", "--range-size", "300"]),
     ],
 )
 def test_benchmark_runs(script: str, args: list[str]) -> None:

@@ -473,23 +473,28 @@ class Store:
         stamp: str,
         *,
         first: CaseRow | None = None,
+        after: CaseRow | None = None,
     ) -> ChainEntry:
         """Add an entry after the case's last (``first``: the row of a case being created, whose
-        log this entry begins)."""
-        last = None
-        if first is None:
-            last = session.scalars(
-                select(EventRow)
-                .where(EventRow.case_id == case_id)
-                .order_by(EventRow.seq.desc())
-                .limit(1)
-            ).first()
-        seq = (last.seq + 1) if last else 1
-        prev = last.hash if last else GENESIS
+        log this entry begins; ``after``: the case's row, locked, whose head is the last
+        entry)."""
+        if after is not None and after.head_seq is not None and after.head_hash is not None:
+            seq, prev = after.head_seq + 1, after.head_hash
+        else:
+            last = None
+            if first is None:
+                last = session.scalars(
+                    select(EventRow)
+                    .where(EventRow.case_id == case_id)
+                    .order_by(EventRow.seq.desc())
+                    .limit(1)
+                ).first()
+            seq = (last.seq + 1) if last else 1
+            prev = last.hash if last else GENESIS
         by = _ACTING.get()
         text = canonical({**payload, "by": by} if by else payload)
         digest = entry_hash(seq, case_id, kind, stamp, text, prev)
-        case_row = first or session.get(CaseRow, case_id)
+        case_row = first or after or session.get(CaseRow, case_id)
         assert case_row is not None
         case_row.head_seq, case_row.head_hash = seq, digest
         case_row.head_mac = self.head_mac(case_id, seq, digest)
@@ -509,8 +514,11 @@ class Store:
     def append_in(
         self, session: Session, case_id: str, kind: str, payload: dict[str, Any], stamp: str
     ) -> ChainEntry:
-        """Add an entry inside the caller's transaction (the case row locked by the caller)."""
-        return self._append(session, case_id, kind, payload, stamp)
+        """Add an entry inside the caller's transaction (the case row locked and loaded by the
+        caller: its head says where the log ends)."""
+        row = session.get(CaseRow, case_id)
+        assert row is not None
+        return self._append(session, case_id, kind, payload, stamp, after=row)
 
     def append(
         self,

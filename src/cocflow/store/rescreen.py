@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from cocflow.proof.chain import canonical
@@ -217,34 +217,37 @@ class RescreenStore:
                     )
                 )
             )
-            screened = changed = failed = 0
+            changed = failed = 0
             stamp = now()
+            results = []
             for row, secret in session.execute(query).all():
                 if row.id in done:
                     continue
                 summary = summary_of(row)
                 judged = judge(summary, self.store.opened(secret) if secret else {})
-                session.add(
-                    RescreenResultRow(
-                        case_id=row.id,
-                        rules_version=run.rules_version,
-                        run_id=run_id,
-                        outcome_before=row.outcome,
-                        outcome_after=judged.outcome_after,
-                        changes=canonical(judged.changes),
-                        failed=judged.failed,
-                        at=stamp,
-                    )
+                results.append(
+                    {
+                        "case_id": row.id,
+                        "rules_version": run.rules_version,
+                        "run_id": run_id,
+                        "outcome_before": row.outcome,
+                        "outcome_after": judged.outcome_after,
+                        "changes": canonical(judged.changes),
+                        "failed": judged.failed,
+                        "at": stamp,
+                    }
                 )
-                screened += 1
                 failed += judged.failed is not None
                 if judged.decision is not None and judged.entry is not None:
                     changed += 1
+                    self.store.append_in(session, row.id, "screened", judged.entry, stamp)
                     row.decision = canonical(judged.decision)
                     row.outcome = str(judged.decision["outcome"])
                     row.rules_version = str(judged.decision["rules_version"])
                     row.updated_at = stamp
-                    self.store.append_in(session, row.id, "screened", judged.entry, stamp)
+            if results:  # one statement, not a unit of work per row
+                session.execute(insert(RescreenResultRow), results)
+            screened = len(results)
             work.done_at = now()
             work.screened, work.changed, work.failed = screened, changed, failed
         return RangeDone(screened, changed, failed)
