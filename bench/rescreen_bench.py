@@ -36,8 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,23 +49,6 @@ TEMPLATES = 1000
 
 def _note(text: str) -> None:
     print(f"# {text}", file=sys.stderr, flush=True)
-
-
-@contextmanager
-def _schema(url: str) -> Iterator[str]:
-    import sqlalchemy
-
-    schema = f"rescreen_{secrets.token_hex(6)}"
-    admin = sqlalchemy.create_engine(url)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        glue = "&" if "?" in url else "?"
-        yield f"{url}{glue}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
 
 
 def _shortened(folder: Path, months: int) -> Path:
@@ -257,7 +238,10 @@ def main() -> None:
     parser.add_argument("--range-size", type=int, default=10_000, help="cases to a job")
     parser.add_argument("--postgres", default=DEFAULT_PG, metavar="URL")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, _schema(args.postgres) as url:
+    from team_bench import _database
+
+    with tempfile.TemporaryDirectory() as tmp, _database(args.postgres) as url:
+        assert url is not None
         home = Path(tmp)
         env = {"COCFLOW_HOME": str(home / "home"), "COCFLOW_DATABASE_URL": url}
         _note("storing the template clients")

@@ -17,8 +17,8 @@ from cocflow.store.team import TeamStore
 PASSWORD = "correct horse battery staple 42"
 
 
-def test_init_members_and_a_reset_link_that_works(tmp_path: Path) -> None:
-    env = {"COCFLOW_HOME": str(tmp_path / "home")}
+def _init(env: dict[str, str]) -> CliRunner:
+    """``cocflow team init`` for Rivera & Co, its owner ana@rivera.example."""
     runner = CliRunner()
     made = runner.invoke(
         app,
@@ -27,6 +27,12 @@ def test_init_members_and_a_reset_link_that_works(tmp_path: Path) -> None:
         env=env,
     )
     assert made.exit_code == 0, made.output
+    return runner
+
+
+def test_init_members_and_a_reset_link_that_works(tmp_path: Path) -> None:
+    env = {"COCFLOW_HOME": str(tmp_path / "home")}
+    runner = _init(env)
     listed = runner.invoke(app, ["team", "members"], env=env)
     assert "Rivera & Co" in listed.output and "ana@rivera.example  owner" in listed.output
     unknown = runner.invoke(app, ["team", "reset-link", "nobody@rivera.example"], env=env)
@@ -48,14 +54,7 @@ def test_init_members_and_a_reset_link_that_works(tmp_path: Path) -> None:
 
 def test_a_team_store_is_not_served_without_sign_in(tmp_path: Path) -> None:
     env = {"COCFLOW_HOME": str(tmp_path / "home")}
-    runner = CliRunner()
-    made = runner.invoke(
-        app,
-        ["team", "init", "--organisation", "Rivera & Co", "--email", "ana@rivera.example"],
-        input=PASSWORD + "\n",
-        env=env,
-    )
-    assert made.exit_code == 0, made.output
+    runner = _init(env)
     refused = runner.invoke(app, ["serve", "--no-browser"], env=env)
     assert refused.exit_code == 2
     assert "cocflow serve --team" in refused.output and "Traceback" not in refused.output
