@@ -178,3 +178,22 @@ def test_a_filed_case_that_flips_may_no_longer_be_relied_on(
         assert changed.verify(case_id) is None
     finally:
         changed.close()
+
+
+def test_a_worker_with_other_rules_leaves_the_range_for_another(
+    stored: dict[str, int], changed: Casework, env: dict[str, str], rules: RuleBook
+) -> None:
+    run = rescreen.plan(changed, size=100)
+    ((first, last),) = RescreenStore(changed.store).waiting(run.id)
+    other = open_casework(Settings.from_env(env), rules)  # the shipped rules
+    try:
+        with pytest.raises(rescreen.OtherRules):
+            rescreen.work_range(other, run.id, first, last)
+    finally:
+        other.close()
+    assert RescreenStore(changed.store).waiting(run.id) == [(first, last)]  # untouched
+    if env["COCFLOW_DATABASE_URL"].startswith("postgresql"):
+        from cocflow.services import queue
+
+        task = queue.queue_app(Settings.from_env(env)).tasks[queue.TASK]
+        assert rescreen.OtherRules in task.retry_strategy.retry_exceptions  # queued again

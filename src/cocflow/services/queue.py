@@ -39,6 +39,7 @@ TASK = "cocflow.rescreen_range"
 QUEUE = "cocflow-rescreen"
 HEARTBEAT_SECONDS = 10.0
 STALLED_SECONDS = 60.0  # a worker silent this long is taken for dead: its jobs are queued again
+RETRIES, RETRY_SECONDS = 60, 30  # a job another worker should do: tried again for 30 minutes
 _SCHEMA_LOCK = 0x636F6371  # "cocq"
 _works: dict[str, Any] = {}
 _works_lock = threading.Lock()
@@ -80,10 +81,19 @@ def _casework(settings: Settings) -> Any:
 def queue_app(settings: Settings) -> Any:
     """The procrastinate app of this store, with the re-screening task."""
     import procrastinate
+    from sqlalchemy.exc import OperationalError
 
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(settings)))
 
-    @app.task(name=TASK, queue=QUEUE)
+    # A worker with other rules, or a database that went away for a moment: the job goes back
+    # to the queue for a while, for this worker or another.
+    retry = procrastinate.RetryStrategy(
+        max_attempts=RETRIES,
+        wait=RETRY_SECONDS,
+        retry_exceptions={rescreen.OtherRules, OperationalError},
+    )
+
+    @app.task(name=TASK, queue=QUEUE, retry=retry)
     def rescreen_range(run_id: str, first: str, last: str) -> None:
         rescreen.work_range(_casework(settings), run_id, first, last)
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RANGE_SIZE",
+    "OtherRules",
     "judge",
     "plan",
     "run_here",
@@ -43,7 +44,12 @@ __all__ = [
     "work_range",
 ]
 
-RANGE_SIZE = 1000  # cases to a range (a job): the issue asks for 1,000 to 10,000
+RANGE_SIZE = 1000  # cases to a range (a job)
+
+
+class OtherRules(CocflowError):
+    """A worker with other rules than the run's: the range is left for a worker that has
+    them (the job queue tries it again later)."""
 
 
 def judge(work: Casework) -> Callable[[CaseSummary, dict[str, Any]], Judged]:
@@ -93,7 +99,7 @@ def work_range(work: Casework, run_id: str, first: str, last: str) -> RangeDone 
     if run is None:
         return None
     if run.rules_version != work.rules.version:
-        raise CocflowError(
+        raise OtherRules(
             f"this worker has rules {work.rules.version}, but run {run_id} is for rules "
             f"{run.rules_version}: start the workers with the same cocflow and rules data."
         )
