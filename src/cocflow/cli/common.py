@@ -16,13 +16,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
-import typer
-
 from cocflow.case import Case
 from cocflow.errors import CocflowError, InputError, Problem, RulesError, clip
-from cocflow.services.access import Denied, NotFound
 
+# typer is imported where it is used: `cocflow screen` runs without it (see cocflow.cli).
 if TYPE_CHECKING:
+    import typer
+
     from cocflow.services.members import Seat
 
 _state = {"debug": False}
@@ -34,14 +34,44 @@ class Format(StrEnum):
     json = "json"
 
 
-FormatOpt = Annotated[Format, typer.Option("--format", help="text for people, json for programs.")]
-AsOfOpt = Annotated[
-    str | None,
-    typer.Option("--as-of", metavar="YYYY-MM-DD", help="Screen as on this date (default: today)."),
-]
+def _shared_options() -> dict[str, Any]:
+    """The options several commands take, as typer annotations."""
+    import typer
+
+    return {
+        "FormatOpt": Annotated[
+            Format, typer.Option("--format", help="text for people, json for programs.")
+        ],
+        "AsOfOpt": Annotated[
+            str | None,
+            typer.Option(
+                "--as-of", metavar="YYYY-MM-DD", help="Screen as on this date (default: today)."
+            ),
+        ],
+        "CaseOpt": Annotated[
+            str | None, typer.Option("--case", help="The case id (optional with one case).")
+        ],
+    }
+
+
+if TYPE_CHECKING:  # their types; typer's metadata is added when a command table asks
+    FormatOpt = Format
+    AsOfOpt = str | None
+    CaseOpt = str | None
+else:
+
+    def __getattr__(name: str) -> Any:
+        """``FormatOpt``, ``AsOfOpt``, ``CaseOpt``: built on first use, so that importing this
+        module does not import typer."""
+        if name not in ("FormatOpt", "AsOfOpt", "CaseOpt"):
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals().update(_shared_options())
+        return globals()[name]
 
 
 def _fail_input(err: InputError) -> NoReturn:
+    import typer
+
     head = f"cocflow: {err.source}: " if err.source else "cocflow: "
     lines = [f"{head}cannot use this input:"]
     for p in err.problems:
@@ -56,6 +86,10 @@ def _run(action: Callable[[], T], passthrough: tuple[type[CocflowError], ...] = 
 
     Errors of the ``passthrough`` types are left for the caller to present.
     """
+    import typer
+
+    from cocflow.services.access import Denied, NotFound
+
     try:
         return action()
     except InputError as err:
@@ -155,6 +189,8 @@ def _quoted(path: Path) -> str:
 
 def _casework(ctx: typer.Context) -> Any:
     """The case store for this command, closed when the command ends."""
+    import typer
+
     from cocflow.io.settings import Settings
     from cocflow.services import screening as services
     from cocflow.services.cases import open_casework
@@ -182,11 +218,6 @@ def _date_option(label: str, value: str) -> date:
         return parse_iso_date(value)
     except ValueError as exc:
         _fail_input(InputError([Problem(label, "BAD_DATE", f"{exc}.", "write YYYY-MM-DD.")]))
-
-
-CaseOpt = Annotated[
-    str | None, typer.Option("--case", help="The case id (optional with one case).")
-]
 
 
 def _seat(ctx: typer.Context) -> Seat:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from cocflow.case import Case
+from cocflow.cli import show_decision
 from cocflow.cli.common import (
     AsOfOpt,
     Format,
@@ -22,7 +23,6 @@ from cocflow.cli.common import (
     _dump,
     _fail_input,
     _interactive,
-    _next_after_screening,
     _print,
     _quoted,
     _read,
@@ -42,6 +42,8 @@ def screen(
 
     Example: cocflow screen my-case.yaml --format json
     """
+    # A plain `cocflow screen` usually never gets here: cocflow.cli.main screens it without
+    # the command table. This is its full path: odd arguments, errors, and the tests' runner.
     from cocflow.io.settings import Settings
     from cocflow.services import screening as services
 
@@ -55,16 +57,7 @@ def screen(
         )
 
     decision = _run(run)
-    if format is Format.json:
-        _dump(decision.as_dict())
-        return
-    import shutil
-
-    from cocflow.cli.render import decision_text
-
-    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    _print(decision_text(decision, markup=sys.stdout.isatty(), width=width))
-    typer.echo("\n" + _next_after_screening(decision.outcome, case))
+    show_decision(decision, case, format is Format.json, typer.echo)
 
 
 class WorkerKindOpt(StrEnum):

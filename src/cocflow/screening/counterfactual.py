@@ -11,7 +11,7 @@ ends on the last day the engine found the segment's limit to allow.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
 
@@ -90,14 +90,23 @@ def _candidates(
         )
 
 
-def go_if(case: Case, decision: Decision, rules: RuleBook, as_of: date) -> tuple[str, ...]:
-    """Plain sentences naming each single change of fact that would give a ``go``."""
+def go_if(
+    case: Case,
+    decision: Decision,
+    rules: RuleBook,
+    as_of: date,
+    is_go: Callable[[Case, RuleBook, date], bool] = _is_go,
+) -> tuple[str, ...]:
+    """Plain sentences naming each single change of fact that would give a ``go``.
+
+    ``is_go`` answers whether a changed case is a ``go``; by default it decides the case in
+    full, and :func:`cocflow.screening.engine.would_go` gives the same answer faster."""
     if decision.outcome in ("go", "not_needed"):
         return ()
     found = [
         text
         for text, changed in _candidates(case, decision, rules, as_of)
-        if _is_go(changed, rules, as_of)
+        if is_go(changed, rules, as_of)
     ]
     tried: set[str] = set()
     for index, segment in enumerate(decision.segments):
@@ -109,7 +118,9 @@ def go_if(case: Case, decision: Decision, rules: RuleBook, as_of: date) -> tuple
         tried.add(segment.country)  # one try per country keeps long cases fast
         if segment.start <= as_of:  # its expected length was judged when it began
             continue
-        if _is_go(_with_end(case, index, latest), rules, as_of):
+        if latest < segment.start:  # the limit, counted from an earlier posting, ran out before
+            continue  # this stay begins: no end date brings it within (nor can a stay end first)
+        if is_go(_with_end(case, index, latest), rules, as_of):
             where = country_name(segment.country)
             found.append(
                 f"if the stay in {where} ended on or before {latest}"

@@ -10,7 +10,7 @@ added by :func:`cocflow.screening.screen.screen`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 
 from cocflow.case import Case, Engagement
@@ -21,9 +21,71 @@ from cocflow.screening.coverage import Finding, Stay, apply_rule, residence_duri
 from cocflow.screening.decision import Coverage, Decision, Outcome, Reason, Segment
 from cocflow.screening.postings import Posting, postings
 
-__all__ = ["STALE_AFTER", "decide"]
+__all__ = ["STALE_AFTER", "GoCheck", "decide", "decide_with_gaps", "would_go"]
 
 STALE_AFTER = timedelta(days=365)
+
+
+class _Index:
+    """What the engine looks up for every segment, computed once per rule book (the book never
+    changes): the arrangements for a work country and region, and each agreement's meaning of
+    "the United States"."""
+
+    __slots__ = ("_arrangements", "_left_out", "_us_codes", "rules")
+
+    def __init__(self, rules: RuleBook) -> None:
+        self.rules = rules
+        self._arrangements: dict[tuple[str, str | None], tuple[tuple[Agreement, ...], bool, str]]
+        self._arrangements = {}
+        self._us_codes: dict[str, frozenset[str]] = {}
+        self._left_out: dict[str, frozenset[str]] = {}
+
+    def arrangements(
+        self, country: str, region: str | None
+    ) -> tuple[tuple[Agreement, ...], bool, str]:
+        """The arrangements for work in ``country`` (``region``: only those for it), whether
+        one is in force, and their ids joined by ``+``."""
+        key = (country, region)
+        found = self._arrangements.get(key)
+        if found is None:
+            chosen = self.rules.for_country(country)
+            if region is not None:
+                chosen = tuple(a for a in chosen if a.subdivision in (None, region))
+            found = (
+                chosen,
+                any(a.status == "in_force" for a in chosen),
+                "+".join(a.id for a in chosen),
+            )
+            self._arrangements[key] = found
+        return found
+
+    def us_codes(self, agreement: Agreement) -> frozenset[str]:
+        """The codes that are the United States under ``agreement``."""
+        codes = self._us_codes.get(agreement.id)
+        if codes is None:
+            territory = agreement.us_territory
+            codes = frozenset(territory.value) if territory else self.rules.network.us_codes
+            self._us_codes[agreement.id] = codes
+        return codes
+
+    def left_out(self, agreement: Agreement) -> frozenset[str]:
+        """The U.S. territories ``agreement`` leaves out of the United States (with a
+        ``us_territory`` of its own)."""
+        codes = self._left_out.get(agreement.id)
+        if codes is None:
+            territory = agreement.us_territory
+            codes = frozenset(
+                self.rules.network.us_codes - set(territory.value) if territory else ()
+            )
+            self._left_out[agreement.id] = codes
+        return codes
+
+
+def _index(rules: RuleBook) -> _Index:
+    index = rules.memo.get("screening.engine")
+    if not isinstance(index, _Index) or index.rules is not rules:
+        index = rules.memo["screening.engine"] = _Index(rules)
+    return index
 
 
 @dataclass
@@ -34,6 +96,10 @@ class _Context:
     _postings: dict[tuple[str, RepeatedPosting | None], dict[int, Posting]] = field(
         default_factory=dict
     )
+    index: _Index = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = _index(self.rules)
 
     def posting(self, index: int, rule: RepeatedPosting | None) -> Posting:
         engagements = self.case.engagements
@@ -250,8 +316,7 @@ def _judge(index: int, ctx: _Context, agreement: Agreement) -> tuple[Finding, bo
     outside = _outside_territory(ctx, agreement, e)
     if outside is not None:
         return outside, True
-    territory = agreement.us_territory
-    us_codes = frozenset(territory.value) if territory else ctx.rules.network.us_codes
+    us_codes = ctx.index.us_codes(agreement)
     posting = ctx.posting(index, entry.repeated_posting)
     stay = Stay(index, e, case, agreement, posting, us_codes)
     finding = _apply_entry(stay, entry, ctx.as_of)
@@ -276,9 +341,9 @@ def _judge(index: int, ctx: _Context, agreement: Agreement) -> tuple[Finding, bo
 def _outside_territory(ctx: _Context, agreement: Agreement, e: Engagement) -> Finding | None:
     """A residence, employer or business in a U.S. territory this agreement leaves out."""
     territory = agreement.us_territory
-    if territory is None:
+    left_out = ctx.index.left_out(agreement)
+    if territory is None or not left_out:
         return None
-    left_out = ctx.rules.network.us_codes - set(territory.value)
     case = ctx.case
     during, _ = residence_during(case, e.start, e.end)
     places: list[tuple[str, str | None]] = [("The person lives in", c) for c in sorted(during)]
@@ -390,6 +455,9 @@ def _client_note(e: Engagement, sources: tuple[str, ...]) -> list[Reason]:
 
 
 def _segment(index: int, ctx: _Context) -> tuple[Segment, list[str]]:
+    # GoCheck reuses segments for cases that leave whole countries out: a segment may read
+    # its own engagement, the engagements in its country, the worker, employer and business,
+    # but its index only to name missing facts (tests/test_fast_path.py holds it to that).
     e = ctx.case.engagements[index]
     network_src = ctx.rules.network.urls
     note = _client_note(e, network_src)
@@ -402,9 +470,7 @@ def _segment(index: int, ctx: _Context) -> tuple[Segment, list[str]]:
             ctx.rules.network.united_states_sources_urls,
         )
         return Segment(e.country, e.start, e.end, False, False, "us", "none", (reason, *note)), []
-    arrangements = ctx.rules.for_country(e.country)
-    if e.region is not None:
-        arrangements = tuple(a for a in arrangements if a.subdivision in (None, e.region))
+    arrangements, in_force, ids = ctx.index.arrangements(e.country, e.region)
     if not arrangements:
         reason = Reason(
             "NO_AGREEMENT",
@@ -422,12 +488,12 @@ def _segment(index: int, ctx: _Context) -> tuple[Segment, list[str]]:
         e.country,
         e.start,
         e.end,
-        agreement_country=any(a.status == "in_force" for a in arrangements),
+        agreement_country=in_force,
         agreement_in_force=all(ok for _, _, ok in results),
         coverage=finding.coverage,
         certificate=finding.certificate,
         reasons=(*finding.reasons, *note),
-        agreement="+".join(a.id for a in arrangements),
+        agreement=ids,
         limit_last_day=finding.limit_last_day,
         limit_from=finding.limit_from,
         document=finding.document,
@@ -449,16 +515,11 @@ def _not_yet_in_force(foreign: list[Segment], rules: RuleBook, as_of: date) -> R
     return None
 
 
-def decide(case: Case, rules: RuleBook, as_of: date) -> Decision:
-    """Screen ``case`` under ``rules`` as on ``as_of`` (see ``docs/screening.md``)."""
-    ctx = _Context(case, rules, as_of)
-    segments: list[Segment] = []
-    missing: list[str] = []
-    for index in range(len(case.engagements)):
-        segment, gaps = _segment(index, ctx)
-        segments.append(segment)
-        missing.extend(gaps)
-    foreign = [s for s in segments if not ctx.is_us(s.country)]
+def _outcome(
+    foreign: list[Segment], missing: list[str], rules: RuleBook, as_of: date
+) -> tuple[Outcome, list[Reason]]:
+    """The case's outcome from its foreign segments and missing facts, with the reasons that
+    belong to the case as a whole (see ``docs/screening.md``)."""
     reasons: list[Reason] = []
     outcome: Outcome
     countries = sorted({s.country for s in foreign})
@@ -503,6 +564,30 @@ def decide(case: Case, rules: RuleBook, as_of: date) -> Decision:
         if early is not None:
             outcome = "pause"
             reasons.append(early)
+    return outcome, reasons
+
+
+def decide(case: Case, rules: RuleBook, as_of: date) -> Decision:
+    """Screen ``case`` under ``rules`` as on ``as_of`` (see ``docs/screening.md``)."""
+    return decide_with_gaps(case, rules, as_of)[0]
+
+
+def decide_with_gaps(
+    case: Case, rules: RuleBook, as_of: date
+) -> tuple[Decision, tuple[tuple[str, ...], ...]]:
+    """:func:`decide`'s decision, and the facts each of its segments found missing."""
+    ctx = _Context(case, rules, as_of)
+    segments: list[Segment] = []
+    missing: list[str] = []
+    per_segment: list[tuple[str, ...]] = []
+    for index in range(len(case.engagements)):
+        segment, gaps = _segment(index, ctx)
+        segments.append(segment)
+        missing.extend(gaps)
+        per_segment.append(tuple(gaps))
+    foreign = [s for s in segments if not ctx.is_us(s.country)]
+    coverages = {s.coverage for s in foreign}
+    outcome, reasons = _outcome(foreign, missing, rules, as_of)
     if rules.custom_dir is not None:
         reasons.append(
             Reason(
@@ -513,7 +598,7 @@ def decide(case: Case, rules: RuleBook, as_of: date) -> Decision:
                 "warning",
             )
         )
-    return Decision(
+    decision = Decision(
         as_of=as_of,
         outcome=outcome,
         country_covered=_country_covered(foreign),
@@ -524,6 +609,95 @@ def decide(case: Case, rules: RuleBook, as_of: date) -> Decision:
         missing_facts=tuple(dict.fromkeys(missing)),
         rules_version=rules.version,
     )
+    return decision, tuple(per_segment)
+
+
+def would_go(case: Case, rules: RuleBook, as_of: date) -> bool:
+    """Whether ``decide(case, rules, as_of).outcome`` is ``go``, judging no more than that
+    needs: a go has exactly one foreign country, and every foreign segment covered by the
+    United States with no fact missing, so the first segment that is not stops the search
+    (work in the United States is always U.S.-covered, with nothing missing)."""
+    us = rules.network.us_codes
+    if len({e.country for e in case.engagements if e.country not in us}) != 1:
+        return False  # no work abroad (not_needed) or several countries (pause)
+    ctx = _Context(case, rules, as_of)
+    foreign: list[Segment] = []
+    for index, e in enumerate(case.engagements):
+        if e.country in us:
+            continue
+        segment, gaps = _segment(index, ctx)
+        if gaps or segment.coverage != "us":
+            return False
+        foreign.append(segment)
+    return _outcome(foreign, [], rules, as_of)[0] == "go"
+
+
+_OTHER_FACTS = tuple(f.name for f in fields(Case) if f.name != "engagements")
+
+
+class GoCheck:
+    """:func:`would_go` for the cases ``go_if`` derives from one case already decided.
+
+    A segment's judgment depends on its engagement, the other engagements in the same country
+    (they may make one posting), the worker, employer and business, the rules and the date;
+    its index in the case appears only in the paths of missing facts. So a changed case that
+    keeps, of the decided case's engagements, all those of some countries (the same objects,
+    in the same order) and changes nothing else is answered from the segments already judged.
+    Any other change is decided by :func:`would_go`.
+    """
+
+    def __init__(
+        self,
+        case: Case,
+        segments: tuple[Segment, ...],
+        gaps: tuple[tuple[str, ...], ...],
+        rules: RuleBook,
+        as_of: date,
+    ) -> None:
+        self.case, self.segments, self.gaps = case, segments, gaps
+        self.rules, self.as_of = rules, as_of
+        self._per_country: dict[str, int] = {}
+        for e in case.engagements:
+            self._per_country[e.country] = self._per_country.get(e.country, 0) + 1
+
+    def __call__(self, changed: Case, rules: RuleBook, as_of: date) -> bool:
+        kept = self._kept(changed) if rules is self.rules and as_of == self.as_of else None
+        if kept is None:
+            return would_go(changed, rules, as_of)
+        us = rules.network.us_codes
+        if len({self.segments[i].country for i in kept} - us) != 1:
+            return False
+        foreign: list[Segment] = []
+        for i in kept:
+            segment = self.segments[i]
+            if segment.country in us:
+                continue
+            if self.gaps[i] or segment.coverage != "us":
+                return False
+            foreign.append(segment)
+        return _outcome(foreign, [], rules, as_of)[0] == "go"
+
+    def _kept(self, changed: Case) -> list[int] | None:
+        """The indexes of the decided case's engagements that ``changed`` keeps, when it keeps
+        every engagement of each country it keeps and changes nothing else; else None."""
+        case = self.case
+        if any(getattr(changed, name) is not getattr(case, name) for name in _OTHER_FACTS):
+            return None
+        original = case.engagements
+        kept: list[int] = []
+        counts: dict[str, int] = {}
+        at = 0
+        for e in changed.engagements:
+            while at < len(original) and original[at] is not e:
+                at += 1
+            if at == len(original):
+                return None
+            kept.append(at)
+            counts[e.country] = counts.get(e.country, 0) + 1
+            at += 1
+        if any(self._per_country[c] != n for c, n in counts.items()):
+            return None
+        return kept
 
 
 def _country_covered(foreign: list[Segment]) -> bool | None:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from typing import TYPE_CHECKING
 
 from cocflow.case import Case, missing
 from cocflow.errors import InputError, Problem
-from cocflow.interview.questions import Question, follow_up
 from cocflow.io.settings import Settings
-from cocflow.rules.loader import RuleBook, load_rules
+from cocflow.rules.bundle import load_rules_cached
+from cocflow.rules.loader import RuleBook
 from cocflow.rules.model import Agreement
 from cocflow.screening.decision import Decision
-from cocflow.screening.screen import screen
+from cocflow.screening.screen import screen_fast
+
+if TYPE_CHECKING:
+    from cocflow.interview.questions import Question
 
 __all__ = [
     "check_complete",
@@ -26,32 +30,30 @@ __all__ = [
 
 
 def rules_for(settings: Settings) -> RuleBook:
-    return load_rules(settings.rules_dir)
+    """The rules in force for ``settings``: validated in full the first time, then loaded from
+    the compiled bundle in the user's cache (see :mod:`cocflow.rules.bundle`)."""
+    return load_rules_cached(settings.rules_dir)
 
 
 def conditions(rules: RuleBook) -> dict[str, str]:
     """Every yes/no statement a rule may need (``worker.statements.<id>``), in the rule's words."""
-    return {
-        c.id: " ".join(c.text.split())
-        for a in rules.agreements.values()
-        for e in (*a.employee, *a.self_employed)
-        for spec in (e, *e.readings)
-        for c in spec.conditions
-    }
+    return dict(rules.conditions)
 
 
 def follow_up_questions(case: Case, decision: Decision, rules: RuleBook) -> tuple[Question, ...]:
     """The questions that would settle a pause: its missing facts, as interview questions."""
     if decision.outcome != "pause":
         return ()
+    from cocflow.interview.questions import follow_up
+
     return follow_up(case, decision.missing_facts, conditions(rules))
 
 
 def check_statements(
     statements: Mapping[str, bool], rules: RuleBook, source: str | None = None
 ) -> None:
-    known = set(conditions(rules))
-    unknown = sorted(set(statements) - known)
+    known = rules.conditions
+    unknown = sorted(set(statements) - known.keys())
     if unknown:
         raise InputError(
             [
@@ -95,7 +97,7 @@ def screen_case(
     """Screen ``case`` as on ``as_of``: the answer, its reasons, sources and file-by date."""
     check_complete(case, source)
     check_statements(case.worker.statements, rules, source)
-    return screen(case, rules, as_of, processing_days=processing_days)
+    return screen_fast(case, rules, as_of, processing_days=processing_days)
 
 
 def find_agreement(rules: RuleBook, code: str) -> Agreement:
