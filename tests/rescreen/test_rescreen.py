@@ -197,3 +197,37 @@ def test_a_worker_with_other_rules_leaves_the_range_for_another(
 
         task = queue.queue_app(Settings.from_env(env)).tasks[queue.TASK]
         assert rescreen.OtherRules in task.retry_strategy.retry_exceptions  # queued again
+
+
+def test_the_board_marks_the_clients_whose_answer_the_rules_changed(
+    env: dict[str, str], rules: RuleBook, tmp_path: Path
+) -> None:
+    from cocflow.services.board import BoardFilter
+    from cocflow.services.team import Desk
+    from cocflow.store.team import TeamStore
+    from tests.team.support import make_team
+
+    work = open_casework(Settings.from_env(env), rules)
+    try:
+        desk = Desk(work, TeamStore(work.store.engine, work.store.keys))
+        team = make_team(desk.team)
+        moved, _ = desk.new_case(team.owner, move(36), TODAY, client_ref="M-36")
+        desk.new_case(team.owner, move(12), TODAY, client_ref="M-12")
+        assert not any(r.rules_changed for r in desk.board(team.owner, TODAY))
+    finally:
+        work.close()
+    settings = Settings.from_env({**env, "COCFLOW_RULES_DIR": str(shortened_rules(tmp_path / "r"))})
+    changed = open_casework(settings, rules_for(settings))
+    try:
+        rescreen.run_here(changed, rescreen.plan(changed))
+        desk = Desk(changed, TeamStore(changed.store.engine, changed.store.keys))
+        rows = {r.reference: r for r in desk.board(team.owner, TODAY)}
+        assert rows["M-36"].rules_changed and rows["M-36"].flag == "answer changed"
+        assert not rows["M-12"].rules_changed
+        page = desk.board_page(team.owner, TODAY, BoardFilter(flag="answer changed"))
+        assert [r.reference for r in page.rows] == ["M-36"]
+        assert page.counts["answer changed"] == 1
+        changed.record(moved, "note", {"text": "told the client"})  # someone acted on it
+        assert not {r.reference: r for r in desk.board(team.owner, TODAY)}["M-36"].rules_changed
+    finally:
+        changed.close()

@@ -62,10 +62,15 @@ class BoardRow:
     due_soon: bool  # the file-by date within 30 days, the request not sent
     assignee: str
     sign_off: str  # Approval.state
+    rules_changed: bool = False  # the rules changed its answer; nothing recorded since
 
     @property
     def flag(self) -> str:
-        return "overdue" if self.overdue else "due soon" if self.due_soon else ""
+        if self.overdue:
+            return "overdue"
+        if self.due_soon:
+            return "due soon"
+        return "answer changed" if self.rules_changed else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +121,17 @@ def progress_of(
         sign_off,
         valid_from,
         recheck_on,
+        broken is None and _turned_by_rules(entries),
     )
+
+
+def _turned_by_rules(entries: Sequence[ChainEntry]) -> bool:
+    """Whether the log ends with a screening that the rules changed the answer of (nothing
+    recorded on the case since)."""
+    if not entries or entries[-1].kind != "screened":
+        return False
+    payload = json.loads(entries[-1].payload)
+    return bool(payload.get("because") == "the rules changed" and payload["changes"]["outcome"])
 
 
 def _holds(entries: Iterable[ChainEntry], today: date) -> tuple[str | None, str | None]:
@@ -179,6 +194,7 @@ def board_row(line: BoardLine, today: date, due_soon: int = DUE_SOON_DAYS) -> Bo
         waiting and file_by is not None and today <= file_by <= today + timedelta(days=due_soon),
         line.assignee,
         line.sign_off,
+        line.rules_changed,
     )
 
 

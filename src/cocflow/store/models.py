@@ -14,6 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 __all__ = [
     "AuditRow",
@@ -112,6 +113,8 @@ class ProgressRow(Base):
     sign_off: Mapped[str] = mapped_column(String(16))
     valid_from: Mapped[str | None] = mapped_column(String(10), nullable=True)
     recheck_on: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    # The rules changed the case's answer, and nothing was recorded on it since.
+    rules_changed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class EventRow(Base):

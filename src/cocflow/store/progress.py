@@ -38,6 +38,7 @@ class Progress:
     sign_off: str
     valid_from: str | None  # ISO dates: the days it holds for (None: no bound)
     recheck_on: str | None  # work it out again from this day
+    rules_changed: bool = False  # the rules changed its answer; nothing recorded since
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,7 @@ class BoardFilter:
     days before the file-by date that count as due soon."""
 
     outcome: str = ""
-    flag: str = ""  # "overdue", "due soon" or "" (every case)
+    flag: str = ""  # "overdue", "due soon", "answer changed" or "" (every case)
     q: str = ""  # a part of the client's reference or name, any case
     sort: str = "file_by"
     due_soon: int = 30
@@ -64,6 +65,7 @@ class BoardLine:
     sent: bool
     sign_off: str
     assignee: str
+    rules_changed: bool = False
 
 
 class ProgressStore:
@@ -166,6 +168,7 @@ class ProgressStore:
                 ProgressRow.sent,
                 ProgressRow.sign_off,
                 UserRow.name,
+                ProgressRow.rules_changed,
             )
             .join(ProgressRow, ProgressRow.case_id == CaseRow.id)
             .outerjoin(UserRow, UserRow.id == CaseRow.assignee_id)
@@ -189,6 +192,7 @@ class ProgressStore:
                     bool(r[7]),
                     r[8],
                     r[9] or "",
+                    bool(r[10]),
                 )
                 for r in session.execute(lines)
             ]
@@ -228,6 +232,7 @@ def _fields(p: Progress) -> dict[str, Any]:
         "sign_off": p.sign_off,
         "valid_from": p.valid_from,
         "recheck_on": p.recheck_on,
+        "rules_changed": p.rules_changed,
     }
 
 
@@ -241,6 +246,7 @@ def _flags(today: date, due_soon: int) -> dict[str, Any]:
     return {
         "overdue": and_(waiting, ProgressRow.file_by < start),
         "due soon": and_(waiting, ProgressRow.file_by >= start, ProgressRow.file_by <= end),
+        "answer changed": ProgressRow.rules_changed.is_(True),
     }
 
 

@@ -22,7 +22,7 @@ from cocflow.web.team.routes.common import member, pages
 
 __all__ = ["routes"]
 
-FLAGS = ("overdue", "due soon")
+FLAGS = ("overdue", "due soon", "answer changed")
 PAGE = 100  # rows on one page of the board (the CSV has every row that matches)
 
 
