@@ -231,3 +231,37 @@ def test_the_board_marks_the_clients_whose_answer_the_rules_changed(
         assert not {r.reference: r for r in desk.board(team.owner, TODAY)}["M-36"].rules_changed
     finally:
         changed.close()
+
+
+def test_the_reminders_ask_to_review_a_case_the_rules_changed(
+    stored: dict[str, int], changed: Casework
+) -> None:
+    from cocflow.services.tracking import Logbook
+
+    rescreen.run_here(changed, rescreen.plan(changed))
+    log = Logbook(changed)
+    days = changed.rules.process.processing_days.value
+    for case_id, months in stored.items():
+        found = [o for o in log.obligations(case_id, days, TODAY) if o.kind == "rules_changed"]
+        if over_the_short_limit(move(months)):
+            (review,) = found
+            assert "went from go to no go" in review.detail
+            assert review.title.startswith("Review the answer the rules changed: ")
+        else:
+            assert found == []
+    flipped = next(c for c, n in stored.items() if over_the_short_limit(move(n)))
+    changed.record(flipped, "note", {"text": "reviewed"})
+    assert not [o for o in log.obligations(flipped, days, TODAY) if o.kind == "rules_changed"]
+
+
+def test_the_review_reminder_is_in_the_calendar(stored: dict[str, int], changed: Casework) -> None:
+    from cocflow.services.tracking import Logbook
+    from cocflow.tracking.reminders import schedule, to_ics
+
+    rescreen.run_here(changed, rescreen.plan(changed))
+    days = changed.rules.process.processing_days.value
+    found = [o for c in stored for o in Logbook(changed).obligations(c, days, TODAY)]
+    from datetime import UTC, datetime
+
+    text = to_ics(schedule(found), stamp=datetime(2026, 12, 8, tzinfo=UTC)).decode()
+    assert text.count("Review the answer the rules changed") >= 2

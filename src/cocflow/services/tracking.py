@@ -402,6 +402,7 @@ class Logbook:
                 )
             )
         found += self._yearly(case_id, summary, payloads, today)
+        found += _rules_turned(case_id, payloads)
         # Every reminder names the case it is for ("File the certificate request: Dana, PT").
         if named is None:
             named = public_title(work.case(case_id)) if summary.outcome != INCOMPLETE else ""
@@ -536,3 +537,27 @@ class Logbook:
             self.reminders(processing_days, today),
             stamp=datetime.now(UTC).replace(microsecond=0),
         )
+
+
+def _rules_turned(case_id: str, payloads: list[Any]) -> list[Obligation]:
+    """A reminder to review a case whose answer the rules changed, while nothing was recorded
+    on it since (due the day it changed)."""
+    if not payloads or payloads[-1][0] != "screened":
+        return []
+    _, payload, entry = payloads[-1]
+    if payload.get("because") != "the rules changed" or not payload["changes"]["outcome"]:
+        return []
+    before, after = payload["changes"]["outcome"]
+    return [
+        Obligation(
+            case_id,
+            "rules_changed",
+            date.fromisoformat(entry.at[:10]),
+            "Review the answer the rules changed",
+            f"Screened again under rules {payload.get('rules_version')}: the answer went from "
+            f"{before.replace('_', ' ')} to {after.replace('_', ' ')} (entry {entry.seq}). "
+            "Do not rely on the exemption until it is confirmed again.",
+            None,
+            entry.hash[:12],
+        )
+    ]
