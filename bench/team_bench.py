@@ -64,13 +64,15 @@ import threading
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
+
+from timing import best_of, median_and_p99_ms, run_together
 
 if TYPE_CHECKING:
     from cocflow.io.settings import Settings
@@ -237,15 +239,6 @@ def _database(postgres: str | None) -> Iterator[str | None]:
 class Step:
     label: str
     seconds: float
-
-
-def best_of(runs: int, action: Callable[[], object]) -> float:
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - began)
-    return min(times)
 
 
 def _note(text: str) -> None:
@@ -438,18 +431,11 @@ def _load(port: int, path: str, cookie: str, requests: int, concurrency: int) ->
 
     shares = [requests // concurrency + (i < requests % concurrency) for i in range(concurrency)]
     threads = [threading.Thread(target=worker, args=(n,)) for n in shares if n]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
+    elapsed = run_together(threads)
     if failures:
         raise SystemExit(f"requests failed: {failures[0]}")
-    ordered = sorted(latencies)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return Result(len(ordered), len(ordered) / elapsed, statistics.median(ordered) * 1000,
-                  p99 * 1000, dropped[0])  # fmt: skip
+    median, p99 = median_and_p99_ms(latencies)
+    return Result(len(latencies), len(latencies) / elapsed, median, p99, dropped[0])
 
 
 @dataclass

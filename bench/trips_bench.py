@@ -19,13 +19,12 @@ import argparse
 import csv
 import random
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
 from cocflow.io.tripfiles import parse_trips_csv
 from cocflow.tracking.trips import TRIP_COLUMNS, day_counts, gaps, overlaps
+from timing import best_of
 
 COUNTRIES = [
     "US",
@@ -70,15 +69,6 @@ def build_log(path: Path, rows: int, seed: int = 11) -> None:
             day = end + timedelta(days=gap)
             if day > last:
                 day = date(FIRST_YEAR, 1, 1) + timedelta(days=rnd.randrange(0, 30))
-
-
-def best_of(runs: int, action: Callable[[], object]) -> float:
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - began)
-    return min(times)
 
 
 def main() -> None:

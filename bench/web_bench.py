@@ -26,13 +26,14 @@ from __future__ import annotations
 import argparse
 import http.client
 import secrets
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
+
+from timing import median_and_p99_ms, run_together
 
 ROUTES = [
     ("bare Starlette route", "/_bare"),
@@ -191,17 +192,11 @@ def _load(port: int, path: str, cookie: str, requests: int, concurrency: int) ->
                 latencies.extend(mine)
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
+    elapsed = run_together(threads)
     if failures:
         raise SystemExit(f"requests failed: {failures[0]}")
-    ordered = sorted(latencies)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return Result(len(ordered) / elapsed, statistics.median(ordered) * 1000, p99 * 1000)
+    median, p99 = median_and_p99_ms(latencies)
+    return Result(len(latencies) / elapsed, median, p99)
 
 
 def main() -> None:

@@ -162,6 +162,14 @@ def test_an_interrupted_rotation_loses_nothing_and_finishes(
     work.close()
     done = finish(settings, rules)
     assert done.signed == 1 and done.not_verified == ()
+    assert done.values == 2 and done.drafts == 1 and done.documents >= 1
+    replace_ring(settings.key_path, [b"\x07" * 32])  # the new key alone now opens everything
+    work = _open(settings, rules)
+    assert work.working_copy(seeded["draft"]) == read_case(COMPLETE)
+    assert work.store.secrets(seeded["case"])["ssn"] == "123-45-6789"
+    assert all(work.vault.read(n) for n in stored_names(work))
+    work.close()
+    replace_ring(settings.key_path, [b"\x07" * 32, old])
     again = finish(settings, rules)  # safe to run twice: nothing left to seal again
     assert again.documents == 0 and again.signed == 1
 

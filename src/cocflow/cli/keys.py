@@ -81,8 +81,10 @@ def key_rotate(
 ) -> None:
     """Replace the key, and encrypt everything stored again with the new one.
 
-    The old key stays in the key file as retired: it checks the proof entries made before.
-    Stop the server first; back up the key again afterwards. Example: cocflow key rotate
+    The old key stays in the key file as retired, to check older proof entries.
+    Stop the server first; back up the key again afterwards.
+
+    Example: cocflow key rotate
     """
     from cocflow.io.settings import Settings
     from cocflow.services import keys

@@ -31,11 +31,10 @@ def rescreen(
 ) -> None:
     """Screen every stored case again under the rules in use, and say what changed.
 
-    Each case is screened as of the day of its stored decision, so what changes is what the
-    rules change. A changed case gets the new decision and a proof entry saying what changed;
-    a case that was go and no longer is may not be relied on until confirmed again. On a
-    team's PostgreSQL database the ranges go to the job queue, for 'cocflow worker' processes
-    on any machine; elsewhere they are worked here.
+    Each case is screened as of the day of its stored decision.
+    A changed case gets the new decision and a proof entry saying what changed.
+    A case that was go and no longer is may not be relied on until confirmed.
+    On a team's PostgreSQL database the work goes to 'cocflow worker' processes.
 
     Example: cocflow rescreen
     """
@@ -48,6 +47,7 @@ def rescreen(
     work = _run(lambda: open_casework(settings, rules_for(settings)))
     try:
         run = _run(lambda: service.plan(work, size=range_size))
+        _audit_start(work, run)
         queued = work.store.engine.dialect.name == "postgresql" and not here
         if queued:
             from cocflow.services import queue
@@ -68,6 +68,21 @@ def rescreen(
             raise typer.Exit(1)
     finally:
         work.close()
+
+
+def _audit_start(work: Any, run: Any) -> None:
+    """On a team's store, the run is in the audit log, as one the owner starts on the page."""
+    from cocflow.store.team import TeamStore
+
+    team = TeamStore(work.store.engine, work.store.keys)
+    if team.has_orgs():
+        detail = {"run": run.id, "cases": run.cases, "rules": run.rules_version}
+        team.audit(
+            org_id=None,
+            actor=None,
+            action="rescreen.start",
+            detail={**detail, "by": "command line"},
+        )
 
 
 def _here(work: Any, run: Any, *, quiet: bool) -> Any:
@@ -173,8 +188,10 @@ def worker(
 ) -> None:
     """Work a team's re-screening jobs until stopped (Ctrl+C), with any number of others.
 
-    Start as many as you like, on any machine that reaches the team's database, with the same
-    cocflow and rules. Example: cocflow worker --concurrency 2
+    Start as many as you like, on any machine that reaches the team's database,
+    with the same cocflow and rules.
+
+    Example: cocflow worker --concurrency 2
     """
     from cocflow.io.settings import Settings
     from cocflow.services import queue

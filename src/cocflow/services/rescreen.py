@@ -124,6 +124,13 @@ def start_for_team(desk: Desk, actor: Actor, settings: Settings) -> Run:
     for the workers (PostgreSQL) or worked in a background thread (SQLite); audited."""
     require(actor, Action.RESCREEN)
     assert actor.org_id is not None
+    working = RescreenStore(desk.work.store).latest(actor.org_id)
+    if (
+        working is not None
+        and not working.done
+        and working.rules_version == desk.work.rules.version
+    ):
+        return working  # a second click, or a form sent again: one run is enough
     run = plan(desk.work, org_id=actor.org_id, requested_by=actor.user_id)
     desk.team.audit(
         org_id=actor.org_id,
