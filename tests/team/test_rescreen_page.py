@@ -59,6 +59,10 @@ def test_the_owner_screens_every_client_again(site: Site, tmp_path: Path) -> Non
             assert f"/team/cases/{made[12]}" not in page.text
             assert "outcome go -&gt; no_go" in page.text
             assert "nothing to do until they change" in page.text
+            again = owner.post(  # the form sent again: the same run, not an empty one
+                "/team/rescreen", data={"csrf_token": _csrf(page.text)}, follow_redirects=True
+            )
+            assert "2 screened again" in again.text and "1 changed" in again.text
         with changed.client() as preparer_less:  # the other organisation's owner
             _sign_in(preparer_less, "zoe@elsewhere.example")
             page = preparer_less.get("/team/rescreen")

@@ -124,13 +124,13 @@ def start_for_team(desk: Desk, actor: Actor, settings: Settings) -> Run:
     for the workers (PostgreSQL) or worked in a background thread (SQLite); audited."""
     require(actor, Action.RESCREEN)
     assert actor.org_id is not None
-    working = RescreenStore(desk.work.store).latest(actor.org_id)
-    if (
-        working is not None
-        and not working.done
-        and working.rules_version == desk.work.rules.version
-    ):
-        return working  # a second click, or a form sent again: one run is enough
+    last = RescreenStore(desk.work.store).latest(actor.org_id)
+    if last is not None and last.rules_version == desk.work.rules.version:
+        # Under these rules every case has its result once: the same run is given back, its
+        # unfinished ranges (a server restarted meanwhile) sent off again; a range done twice
+        # changes nothing twice.
+        _dispatch(desk, last, settings)
+        return last
     run = plan(desk.work, org_id=actor.org_id, requested_by=actor.user_id)
     desk.team.audit(
         org_id=actor.org_id,
@@ -138,6 +138,14 @@ def start_for_team(desk: Desk, actor: Actor, settings: Settings) -> Run:
         action="rescreen.start",
         detail={"run": run.id, "cases": run.cases, "rules": run.rules_version},
     )
+    _dispatch(desk, run, settings)
+    return run
+
+
+def _dispatch(desk: Desk, run: Run, settings: Settings) -> None:
+    """The run's unfinished ranges to the workers (PostgreSQL), or to a thread (SQLite)."""
+    if not RescreenStore(desk.work.store).waiting(run.id):
+        return
     if desk.work.store.engine.dialect.name == "postgresql":
         from cocflow.services import queue
 
@@ -146,7 +154,6 @@ def start_for_team(desk: Desk, actor: Actor, settings: Settings) -> Run:
         threading.Thread(
             target=run_here, args=(desk.work, run), name=f"cocflow-rescreen-{run.id}", daemon=True
         ).start()
-    return run
 
 
 def team_report(desk: Desk, actor: Actor) -> tuple[Run | None, list[Result]]:

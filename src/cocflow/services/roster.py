@@ -157,7 +157,9 @@ def _store(
     own."""
     try:
         return [case_id for case_id, _ in desk.new_cases(actor, clients, today)], []
-    except InputError:
+    except InputError as problem:
+        if any(p.code != "DUPLICATE_REFERENCE" for p in problem.problems):
+            raise
         if len(clients) == 1:
             return [], [clients[0].reference or ""]
     made, refused = [], []

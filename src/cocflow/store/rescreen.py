@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from cocflow.errors import clip
 from cocflow.proof.chain import canonical
+from cocflow.store.crypto import DecryptError
 from cocflow.store.models import (
     CaseRow,
     RescreenRangeRow,
@@ -223,8 +225,13 @@ class RescreenStore:
             for row, secret in session.execute(query).all():
                 if row.id in done:
                     continue
-                summary = summary_of(row)
-                judged = judge(summary, self.store.opened(secret) if secret else {})
+                try:
+                    summary = summary_of(row)
+                    opened = self.store.opened(secret) if secret else {}
+                except (DecryptError, ValueError) as exc:  # reported; the case left as it was
+                    judged = Judged(None, {}, failed=clip(f"{type(exc).__name__}: {exc}", 300))
+                else:
+                    judged = judge(summary, opened)
                 results.append(
                     {
                         "case_id": row.id,
